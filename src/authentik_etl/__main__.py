@@ -1,0 +1,3 @@
+from authentik_etl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Opening the database (with clear errors for locks and bad paths) and its migrations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from authentik_etl import sqlfiles
+from authentik_etl.errors import ConfigError, DatabaseError, DatabaseLockedError
+
+log = logging.getLogger(__name__)
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>\S+) \(PID (?P<pid>\d+)\)")
+
+
+def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file; wait up to `wait` seconds for another process's lock to go."""
+    if read_only and not path.exists():
+        raise ConfigError(f"no database at {path}: run `authentik-etl sync` first, or pass --db")
+    deadline = time.monotonic() + wait
+    delay = 0.2
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            error = _open_error(path, exc)
+            if not isinstance(error, DatabaseLockedError) or time.monotonic() + delay > deadline:
+                raise error from None
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        except duckdb.Error as exc:
+            raise DatabaseError(f"cannot open the database {path}: {_first_line(exc)}") from None
+
+
+def _open_error(path: Path, exc: duckdb.Error) -> Exception:
+    text = str(exc)
+    holder = _LOCK_HOLDER.search(text)
+    if holder or "Could not set lock" in text:
+        who = f"process {holder['pid']} ({holder['prog']})" if holder else "another process"
+        return DatabaseLockedError(
+            f"the database {path} is in use by {who}: a sync is probably running; try again when it ends"
+        )
+    if "Permission denied" in text or "Read-only file system" in text:
+        return DatabaseError(f"cannot write the database {path}: permission denied or read-only file system")
+    return DatabaseError(f"cannot open the database {path}: {_first_line(exc)}")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction with its record."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for name, text in sqlfiles.listing("migrations"):
+        version = name.removesuffix(".sql")
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(text)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now()])
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    if applied:
+        log.info("database schema migrated: %s", ", ".join(applied))
+    return applied
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """(Re)create every view of sql/views/ (each file is CREATE OR REPLACE VIEW ...)."""
+    names = []
+    for name, text in sqlfiles.listing("views"):
+        con.execute(text)
+        names.append(name.removesuffix(".sql"))
+    return names
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple | None:
+    """The first row of a query, with the result fully consumed (DuckDB 2 wants that)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None

@@ -1,0 +1,91 @@
+"""The exception tree, in one place, with the exit code each one maps to.
+
+    EtlError                      base; exit 1
+    ├── ConfigError               bad flags, environment, ids, paths; exit 2
+    ├── DatabaseLockedError       another process holds the database; exit 75
+    ├── DatabaseError             the database cannot be opened or written; exit 1
+    └── ApiError                  anything the authentik API did wrong (status, path, request id)
+        ├── RetriableApiError     timeouts, resets, 429, 500/502/503/504, unreadable bodies
+        ├── NotFoundError         404: the object is gone (deleted since discovery)
+        └── FatalApiError         any other 4xx
+            └── AuthError         403 (authentik's answer to a bad or expired token); exit 4
+
+Messages never contain the API token: the client never puts it anywhere but a header.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_AUTH = 4
+EXIT_LOCKED = 75
+EXIT_INTERRUPTED = 130
+
+
+class EtlError(Exception):
+    exit_code = EXIT_FAILED
+
+
+class ConfigError(EtlError):
+    exit_code = EXIT_USAGE
+
+
+class DatabaseLockedError(EtlError):
+    exit_code = EXIT_LOCKED
+
+
+class DatabaseError(EtlError):
+    exit_code = EXIT_FAILED
+
+
+class ApiError(EtlError):
+    """An HTTP exchange with authentik that did not give a usable answer."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        path: str = "",
+        status: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.reason = reason
+        self.path = path
+        self.status = status
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.attempts = 1
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = [self.reason]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.path:
+            parts.append(f"GET {self.path}")
+        if self.request_id:
+            parts.append(f"request id {self.request_id}")
+        return parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
+
+
+class RetriableApiError(ApiError):
+    pass
+
+
+class NotFoundError(ApiError):
+    pass
+
+
+class FatalApiError(ApiError):
+    pass
+
+
+class AuthError(FatalApiError):
+    exit_code = EXIT_AUTH
+
+
+class InterruptedRun(EtlError):
+    exit_code = EXIT_INTERRUPTED

@@ -1,0 +1,338 @@
+"""Fetching: discover connection ids, retrieve (or list) them, and hand rows to the stager.
+
+One thread pool of `concurrency` workers runs every HTTP call (list pages and retrieves), so the
+server never sees more than `concurrency` requests from us at once. Discovery and retrieval are
+pipelined: ids from a page are retrieved while the next page is fetched. Validation happens in
+the workers; staging (DuckDB) only in the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from authentik_etl import models
+from authentik_etl.client import AuthentikClient
+from authentik_etl.db import now
+from authentik_etl.errors import ApiError, AuthError, InterruptedRun, NotFoundError
+from authentik_etl.loading import Stager
+from authentik_etl.pagination import CONNECTIONS_PATH, SOURCES_PATH, Page, fetch_all, fetch_page
+from authentik_etl.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FetchStats:
+    discovered: int = 0
+    fetched: int = 0
+    failed: int = 0
+    gone: int = 0
+    retries: int = 0
+    verified: int = 0
+    discovery_complete: bool = True
+    discovery_errors: int = 0
+    sources_complete: bool = False
+    http: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Outcome:
+    """What a worker made of one connection (or one page of them)."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[tuple[models.Source, dict[str, Any]]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)
+    page: Page | None = None
+
+
+class Fetcher:
+    def __init__(
+        self,
+        client: AuthentikClient,
+        stager: Stager,
+        *,
+        mode: str = "retrieve",
+        concurrency: int = 4,
+        page_size: int = 100,
+        policy: RetryPolicy | None = None,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.client, self.stager, self.mode = client, stager, mode
+        self.concurrency, self.page_size = concurrency, page_size
+        self.policy = policy or RetryPolicy()
+        self.cancel = cancel or threading.Event()
+        self.on_progress = on_progress
+        self.stats = FetchStats()
+        self._lock = threading.Lock()
+        self._sources: dict[Any, tuple[models.Source, dict[str, Any]]] = {}
+
+    # -- the retry policy, with an interruptible sleep -------------------------------------
+    def _call(self, fn: Callable[[], Any]) -> tuple[Any, int]:
+        if self.cancel.is_set():
+            raise InterruptedRun("interrupted")
+        return self.policy.call(fn, sleep=self._sleep, on_retry=self._on_retry)
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cancel.wait(seconds):
+            raise InterruptedRun("interrupted")
+
+    def _on_retry(self, error: BaseException, attempt: int, wait_s: float) -> None:
+        with self._lock:
+            self.stats.retries += 1
+        log.debug("retrying after attempt %d in %.1fs: %s", attempt, wait_s, error)
+
+    # -- sources ----------------------------------------------------------------------------
+    def fetch_sources(self) -> None:
+        """Page through /sources/all/ (real types, sources without connections)."""
+        try:
+            raw = fetch_all(self.client, SOURCES_PATH, self.page_size, call=lambda f: self._call(f)[0])
+        except AuthError as exc:
+            log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
+            return
+        except ApiError as exc:
+            log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
+            self._error(None, "sources", exc)
+            return
+        rows, mappings = [], []
+        for item in raw:
+            try:
+                source = models.parse_source(item)
+            except models.PayloadError as exc:
+                self._error_row(None, "sources", None, 1, f"unreadable source: {exc}")
+                continue
+            rows.append(models.source_row(source, item, authoritative=True))
+            mappings.extend(models.mapping_rows(source))
+        self.stager.add_sources(rows, mappings)
+        self.stats.sources_complete = len(rows) == len(raw)
+
+    def stage_nested_sources(self) -> None:
+        rows, mappings = [], []
+        for source, raw in self._sources.values():
+            rows.append(models.source_row(source, raw, authoritative=False))
+            mappings.extend(models.mapping_rows(source))
+        self.stager.add_sources(rows, mappings)
+        self._sources.clear()
+
+    # -- connections ------------------------------------------------------------------------
+    def run(self, ids: Iterable[int] | None = None) -> FetchStats:
+        """Discover (or take the explicit ids) and fetch every connection."""
+        if ids is None:
+            self._run_pool(lambda runner: runner.discover())
+        else:
+            explicit = list(ids)
+            self._run_pool(lambda runner: runner.explicit(explicit))
+        return self.stats
+
+    def verify(self, candidates: list[int]) -> None:
+        """Retrieve connections the database holds but discovery did not return: 404 = deleted."""
+        if candidates:
+            log.info("checking %d connection(s) not returned by the listing", len(candidates))
+            self.stats.verified = len(candidates)
+            self._run_pool(lambda runner: runner.queue.extend(candidates))
+
+    def _run_pool(self, setup: Callable[[_Runner], None]) -> None:
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="fetch")
+        try:
+            runner = _Runner(self, pool)
+            setup(runner)
+            runner.drain()
+        except BaseException:
+            # Do not wait for calls in flight: they only do HTTP, and may hang until a timeout.
+            self.cancel.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        self.stage_nested_sources()
+        self.stager.flush()
+        self.stats.http = dict(self.client.status_counts)
+
+    # -- worker tasks (run in the pool) -------------------------------------------------------
+    def retrieve_one(self, pk: int) -> _Outcome:
+        path = f"{CONNECTIONS_PATH}{pk}/"
+        out = _Outcome()
+        try:
+            payload, _ = self._call(lambda: self.client.get_json(path))
+        except NotFoundError as exc:
+            out.gone.append(pk)
+            out.errors.append(self._error_dict(pk, "retrieve", exc, "deleted since discovery"))
+            return out
+        except AuthError:
+            raise
+        except ApiError as exc:
+            out.errors.append(self._error_dict(pk, "retrieve", exc))
+            return out
+        self._validate(payload, out, expected_pk=pk)
+        return out
+
+    def list_page(self, page: int) -> _Outcome:
+        result, _ = self._call(lambda: fetch_page(self.client, CONNECTIONS_PATH, page, self.page_size))
+        out = _Outcome(page=result)
+        if self.mode == "list":
+            for item in result.results:
+                self._validate(item, out)
+        return out
+
+    def _validate(self, payload: Any, out: _Outcome, expected_pk: int | None = None) -> None:
+        pk = payload.get("pk") if isinstance(payload, dict) else None
+        pk = expected_pk if expected_pk is not None else (pk if isinstance(pk, int) else None)
+        try:
+            conn = models.parse_connection(payload)
+            if expected_pk is not None and conn.pk != expected_pk:
+                raise models.PayloadError(f"asked for connection {expected_pk}, got pk {conn.pk}")
+        except models.PayloadError as exc:
+            out.errors.append(self._error_dict(pk, "validate", None, f"unreadable connection: {exc}"))
+            return
+        out.rows.append(models.connection_row(conn, models.dump_payload(payload)))
+        source = conn.source_object
+        assert source is not None
+        out.sources.append((source, models.raw_source_of(payload)))
+
+    # -- bookkeeping (calling thread) ---------------------------------------------------------
+    def absorb(self, out: _Outcome) -> None:
+        for row in out.rows:
+            self.stager.add_connection(row)
+        for source, raw in out.sources:
+            self._sources[source.pk] = (source, raw)
+        self.stats.fetched += len(out.rows)
+        self.stats.failed += sum(1 for e in out.errors if e["http_status"] != 404)
+        self.stats.gone += len(out.gone)
+        self.stager.add_errors(out.errors)
+        self.stager.add_ids("stg_gone", out.gone)
+        if self.on_progress:
+            self.on_progress(self.stats.fetched + self.stats.failed + self.stats.gone, self.stats.discovered)
+
+    def _error(self, pk: int | None, stage: str, exc: ApiError) -> None:
+        self.stager.add_errors([self._error_dict(pk, stage, exc)])
+
+    def _error_row(self, pk: int | None, stage: str, status: int | None, attempts: int, text: str) -> None:
+        self.stager.add_errors(
+            [
+                {
+                    "connection_pk": pk,
+                    "stage": stage,
+                    "http_status": status,
+                    "attempts": attempts,
+                    "error": text,
+                    "at": now(),
+                }
+            ]
+        )
+
+    @staticmethod
+    def _error_dict(
+        pk: int | None, stage: str, exc: ApiError | None, text: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "connection_pk": pk,
+            "stage": stage,
+            "http_status": exc.status if exc else None,
+            "attempts": exc.attempts if exc else 1,
+            "error": text or str(exc),
+            "at": now(),
+        }
+
+
+class _Runner:
+    """The scheduling loop of one fetch: keeps at most `concurrency` calls in flight."""
+
+    def __init__(self, fetcher: Fetcher, pool: ThreadPoolExecutor) -> None:
+        self.f, self.pool = fetcher, pool
+        self.queue: deque[int] = deque()
+        self.inflight: dict[Future[_Outcome], tuple[str, int]] = {}
+        self.next_page = 0  # 0: no discovery
+        self.last_page = 0
+        self.first_count: int | None = None
+        self.submitted: set[int] = set()
+        self.pages_done = 0
+
+    def explicit(self, ids: list[int]) -> None:
+        self.f.stats.discovered = len(ids)
+        self.f.stats.discovery_complete = False
+        self.f.stager.add_ids("stg_seen", ids)
+        self.queue.extend(ids)
+
+    def discover(self) -> None:
+        self.next_page = 1
+        self.last_page = 1
+
+    def drain(self) -> None:
+        while True:
+            self._fill()
+            if not self.inflight:
+                return
+            done, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+            for future in done:
+                kind, number = self.inflight.pop(future)
+                self._handle(kind, number, future)
+
+    def _fill(self) -> None:
+        page_slots = self.f.concurrency if self.f.mode == "list" else 1
+        while len(self.inflight) < self.f.concurrency:
+            pages_inflight = sum(1 for kind, _ in self.inflight.values() if kind == "page")
+            can_page = self.next_page and self.next_page <= self.last_page
+            if can_page and pages_inflight < page_slots and (self.next_page == 1 or self.pages_done):
+                self._submit_page()
+            elif self.queue:
+                pk = self.queue.popleft()
+                self.inflight[self.pool.submit(self.f.retrieve_one, pk)] = ("retrieve", pk)
+            else:
+                return
+
+    def _submit_page(self) -> None:
+        number = self.next_page
+        self.next_page += 1
+        self.inflight[self.pool.submit(self.f.list_page, number)] = ("page", number)
+
+    def _handle(self, kind: str, number: int, future: Future[_Outcome]) -> None:
+        try:
+            out = future.result()
+        except NotFoundError:
+            if kind != "page" or number == 1:
+                raise
+            log.warning("list page %d vanished while paging (the list shrank); continuing", number)
+            self._stop_paging()
+            return
+        except AuthError:
+            raise
+        except ApiError as exc:
+            if number == 1:
+                raise  # nothing discovered at all: the run fails
+            log.warning("list page %d failed after retries: %s", number, exc)
+            self.f._error(None, "discover", exc)
+            self.f.stats.discovery_errors += 1
+            return
+        if kind == "page":
+            self._take_page(out)
+        self.f.absorb(out)
+
+    def _take_page(self, out: _Outcome) -> None:
+        page = out.page
+        assert page is not None
+        self.pages_done += 1
+        if self.first_count is None:
+            self.first_count = page.count
+        elif page.count != self.first_count:
+            log.warning(
+                "the connection list changed while paging (count %d, now %d)", self.first_count, page.count
+            )
+        self.last_page = max(self.last_page, page.total_pages, page.next)
+        ids = [
+            item["pk"] for item in page.results if isinstance(item, dict) and isinstance(item.get("pk"), int)
+        ]
+        new = [pk for pk in ids if pk not in self.submitted]
+        self.submitted.update(new)
+        self.f.stats.discovered += len(new)
+        self.f.stager.add_ids("stg_seen", new)
+        if self.f.mode == "retrieve":
+            self.queue.extend(new)
+
+    def _stop_paging(self) -> None:
+        self.last_page = min(self.last_page, self.next_page - 1)

@@ -1,0 +1,73 @@
+"""Logging to stderr: text for people, JSON lines for collectors; secrets scrubbed from both."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+_CONTEXT_KEYS = ("run_id", "stage", "counts", "seconds", "status")
+
+
+class RedactFilter(logging.Filter):
+    """Replaces the token anywhere in a record (message, arguments, exception text)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        for secret in self.secrets:
+            message = message.replace(secret, "[REDACTED]")
+        record.msg, record.args = message, None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in _CONTEXT_KEYS:
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{stamp} {record.levelname:<7} {record.getMessage()}"
+
+
+_redactor = RedactFilter([])
+
+
+def add_secret(secret: str) -> None:
+    """Scrub this value from every log record from now on."""
+    if secret and secret not in _redactor.secrets:
+        _redactor.secrets.append(secret)
+
+
+def setup(fmt: str = "text", level: str = "INFO", secrets: list[str] | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    for secret in secrets or []:
+        add_secret(secret)
+    handler.addFilter(_redactor)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("urllib3", "requests"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,48 @@
+"""The terminal report: matching modes and enabled sources, from the views in sql/views/."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import TextIO
+
+import duckdb
+
+from authentik_etl import db
+
+MATCHING_MODE_SQL = (
+    "SELECT user_matching_mode, sources, enabled_sources, connections, distinct_users, "
+    "links_existing_accounts FROM matching_mode_report"
+)
+ENABLED_SOURCES_SQL = (
+    "SELECT slug, name, type, user_matching_mode, policy_engine_mode, connections, distinct_users, "
+    "strftime(newest_connection, '%Y-%m-%d %H:%M') AS newest_connection FROM enabled_sources_report"
+)
+
+
+def render(con: duckdb.DuckDBPyConnection, out: TextIO, *, width: int = 160) -> None:
+    last = db.first_row(
+        con,
+        "SELECT run_id, status, strftime(finished_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S UTC') "
+        "FROM sync_runs WHERE status IN ('succeeded', 'partial') ORDER BY finished_at DESC LIMIT 1",
+    )
+    if last:
+        out.write(f"Data from run {last[0]} ({last[1]}, finished {last[2]})\n\n")
+    out.write("User matching modes\n")
+    out.write(table(con, MATCHING_MODE_SQL, width))
+    risky = con.execute(
+        "SELECT user_matching_mode, risk FROM matching_mode_report "
+        "WHERE links_existing_accounts AND sources > 0"
+    ).fetchall()
+    for mode, risk in risky:
+        out.write(f"  ! {mode}: {risk}\n")
+    out.write("\nEnabled sources\n")
+    out.write(table(con, ENABLED_SOURCES_SQL, width))
+
+
+def table(con: duckdb.DuckDBPyConnection, sql: str, width: int = 160, max_rows: int = 10_000) -> str:
+    """DuckDB's own box rendering of a query's result."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        con.sql(sql).show(max_width=width, max_rows=max_rows, max_col_width=60, null_value="")
+    return buffer.getvalue()

@@ -1,0 +1,236 @@
+"""The nightly job: lock, fetch into staging, apply in one transaction, record the run."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from authentik_etl import db, loading
+from authentik_etl.client import AuthentikClient
+from authentik_etl.config import SyncSettings
+from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, EtlError
+from authentik_etl.fetching import Fetcher, FetchStats
+from authentik_etl.retry import RetryPolicy
+from authentik_etl.runlock import RunLock
+
+log = logging.getLogger(__name__)
+OPEN_WAIT_SECONDS = 60.0
+
+
+@dataclass
+class SyncResult:
+    run_id: str
+    status: str
+    discovered: int = 0
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failed: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    http: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.status == "partial" else EXIT_OK
+
+    def counts(self) -> dict[str, Any]:
+        keep = ("discovered", "fetched", "inserted", "updated", "unchanged", "deleted", "failed", "retries")
+        return {k: v for k, v in asdict(self).items() if k in keep}
+
+
+def new_run_id(at: datetime) -> str:
+    return f"{at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def sync(
+    settings: SyncSettings,
+    *,
+    cancel: threading.Event | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    policy: RetryPolicy | None = None,
+) -> SyncResult:
+    """Run one sync; raise EtlError subclasses for runs that fail (recorded as 'failed')."""
+    started, clock = db.now(), time.monotonic()
+    run_id = new_run_id(started)
+    with RunLock(settings.db_path):
+        _start_run(settings, run_id, started)
+        try:
+            result = _fetch_and_apply(settings, run_id, cancel, on_progress, policy)
+        except BaseException as exc:
+            _fail_run(settings.db_path, run_id, exc)
+            raise
+        finally:
+            loading.remove_staging(loading.staging_path(settings.db_path))
+    result.seconds = time.monotonic() - clock
+    return result
+
+
+def _start_run(settings: SyncSettings, run_id: str, started: datetime) -> None:
+    con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS)
+    try:
+        db.migrate(con)
+        # We hold the run lock, so any run still marked 'running' died without finishing.
+        con.execute(
+            "UPDATE sync_runs SET status = 'failed', finished_at = ?, "
+            "error = 'abandoned: the process ended without finishing (killed or crashed)' "
+            "WHERE status = 'running'",
+            [started],
+        )
+        con.execute(
+            "INSERT INTO sync_runs (run_id, started_at, status, base_url, mode) "
+            "VALUES (?, ?, 'running', ?, ?)",
+            [run_id, started, settings.base_url, settings.mode],
+        )
+    except duckdb.Error as exc:
+        raise db_error(settings.db_path, exc) from None
+    finally:
+        con.close()
+
+
+def _fetch_and_apply(
+    settings: SyncSettings,
+    run_id: str,
+    cancel: threading.Event | None,
+    on_progress: Callable[[int, int], None] | None,
+    policy: RetryPolicy | None,
+) -> SyncResult:
+    staging = loading.staging_path(settings.db_path)
+    client = AuthentikClient(
+        settings.base_url,
+        settings.token,
+        pool_size=settings.concurrency,
+        timeout=settings.timeout,
+        connect_timeout=settings.connect_timeout,
+        ca_bundle=settings.ca_bundle,
+    )
+    stager = loading.Stager(staging)
+    try:
+        fetcher = Fetcher(
+            client,
+            stager,
+            mode=settings.mode,
+            concurrency=settings.concurrency,
+            page_size=settings.page_size,
+            cancel=cancel,
+            on_progress=on_progress,
+            policy=policy or RetryPolicy(max_attempts=settings.max_attempts),
+        )
+        stats = fetcher.run(settings.ids)
+        fetcher.fetch_sources()
+        if settings.ids is None:
+            fetcher.verify(_unseen_live_connections(stager.con, settings.db_path))
+        stats.http = dict(client.status_counts)
+    finally:
+        stager.close()
+        client.close()
+    return _apply(settings, run_id, staging, stats)
+
+
+def _unseen_live_connections(stager: duckdb.DuckDBPyConnection, db_path: Path) -> list[int]:
+    """Live connections in the database that this run's listing did not return."""
+    stager.execute(f"ATTACH '{loading.quote_path(db_path)}' AS target (READ_ONLY)")
+    try:
+        rows = stager.execute(
+            "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
+            "AND pk NOT IN (SELECT pk FROM stg_seen) ORDER BY pk"
+        ).fetchall()
+    finally:
+        stager.execute("DETACH target")
+    return [pk for (pk,) in rows]
+
+
+def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats) -> SyncResult:
+    partial = stats.failed > 0 or stats.discovery_errors > 0
+    result = SyncResult(
+        run_id,
+        "partial" if partial else "succeeded",
+        discovered=stats.discovered,
+        fetched=stats.fetched,
+        failed=stats.failed,
+        retries=stats.retries,
+        http=stats.http,
+    )
+    if partial:
+        result.error = f"{stats.failed} connection(s) failed, {stats.discovery_errors} list page(s) failed"
+
+    def finish(con: duckdb.DuckDBPyConnection, applied: loading.ApplyResult) -> None:
+        result.inserted, result.updated = applied.inserted, applied.updated
+        result.unchanged, result.deleted = applied.unchanged, applied.deleted
+        _record_run(con, run_id, result)
+
+    con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS)
+    try:
+        loading.apply(
+            con,
+            staging,
+            run_id=run_id,
+            now=db.now(),
+            sources_complete=stats.sources_complete and settings.ids is None,
+            finish=finish,
+        )
+    except duckdb.Error as exc:
+        raise db_error(settings.db_path, exc) from None
+    finally:
+        con.close()
+    return result
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult) -> None:
+    con.execute(
+        "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
+        "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ? WHERE run_id = ?",
+        [
+            db.now(),
+            result.status,
+            result.discovered,
+            result.fetched,
+            result.inserted,
+            result.updated,
+            result.unchanged,
+            result.deleted,
+            result.failed,
+            result.retries,
+            result.error,
+            run_id,
+        ],
+    )
+
+
+def _fail_run(db_path: Path, run_id: str, exc: BaseException) -> None:
+    """Record the failure in its own small transaction; never mask the original error."""
+    message = str(exc) if isinstance(exc, EtlError) else f"{type(exc).__name__}: {exc}"
+    try:
+        con = db.connect(db_path, wait=10.0)
+        try:
+            con.execute(
+                "UPDATE sync_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+                [db.now(), message[:2000] or type(exc).__name__, run_id],
+            )
+        finally:
+            con.close()
+    except (EtlError, duckdb.Error) as record_exc:
+        log.warning("could not record the failed run %s: %s", run_id, record_exc)
+
+
+def db_error(path: Path, exc: duckdb.Error) -> EtlError:
+    from authentik_etl.errors import DatabaseError
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "No space left" in text:
+        return DatabaseError(
+            f"the disk holding {path} is full: free space and run again (nothing was applied)"
+        )
+    return DatabaseError(f"database error on {path}: {text}")
