@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,7 @@ def _fetch_and_apply(
             page_size=settings.page_size,
             cancel=cancel,
             on_progress=on_progress,
-            policy=policy or RetryPolicy(max_attempts=settings.max_attempts),
+            policy=replace(policy or RetryPolicy(), max_attempts=settings.max_attempts),
         )
         stats = fetcher.run(settings.ids)
         fetcher.fetch_sources()
