@@ -52,7 +52,7 @@ def synced(simulator, db_path):
 
 
 def test_sync_through_the_command_line_loads_everything(synced, db_path) -> None:
-    sim, dataset, proc = synced
+    _sim, dataset, proc = synced
     assert db_connections(db_path) == expected_connections(dataset)
     summary = proc.stderr.strip().splitlines()[-1]
     assert "sync succeeded" in summary and "inserted=84" in summary and "failed=0" in summary

@@ -144,11 +144,10 @@ def test_bad_token_aborts_and_leaves_the_database_untouched(simulator, db_path) 
 
 
 def test_server_down_fails_the_run_and_applies_nothing(db_path) -> None:
-    from conftest import TOKEN
+    from conftest import TOKEN, fast_policy
 
     from authentik_etl.config import SyncSettings
     from authentik_etl.sync import sync
-    from conftest import fast_policy
 
     settings = SyncSettings(base_url="http://127.0.0.1:9", token=TOKEN, db_path=db_path, max_attempts=2)
     with pytest.raises(RetriableApiError, match="connection failed"):
