@@ -74,24 +74,23 @@ class AuthentikClient:
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET api_root + path; the parsed JSON of a 200 answer, or an ApiError."""
+        url = self.api_root + path
         try:
-            response = self.session.get(
-                self.api_root + path, params=params, timeout=self.timeout, allow_redirects=False
-            )
+            response = self.session.get(url, params=params, timeout=self.timeout, allow_redirects=False)
             body = response.content
         except requests.Timeout:
             self._count("timeout")
-            raise RetriableApiError("authentik did not answer in time", path=path) from None
+            raise RetriableApiError("authentik did not answer in time", path=url) from None
         except requests.exceptions.SSLError as exc:
             self._count("tls")
             raise FatalApiError(
-                f"TLS verification failed: {_short(exc)}; use --ca-bundle for a private CA", path=path
+                f"TLS verification failed: {_short(exc)}; use --ca-bundle for a private CA", path=url
             ) from None
         except requests.RequestException as exc:
             self._count("connection")
-            raise RetriableApiError(f"connection failed: {_short(exc)}", path=path) from None
+            raise RetriableApiError(f"connection failed: {_short(exc)}", path=url) from None
         self._count(str(response.status_code))
-        return self._classify(response, body, path)
+        return self._classify(response, body, url)
 
     def _count(self, key: str) -> None:
         with self._lock:

@@ -11,12 +11,14 @@ import duckdb
 from authentik_etl import db
 
 MATCHING_MODE_SQL = (
-    "SELECT user_matching_mode, sources, enabled_sources, connections, distinct_users, "
-    "links_existing_accounts FROM matching_mode_report"
+    "SELECT user_matching_mode, sources, enabled_sources AS enabled, connections, "
+    "distinct_users AS users, links_existing_accounts AS links_accounts FROM matching_mode_report"
 )
 ENABLED_SOURCES_SQL = (
-    "SELECT slug, name, type, user_matching_mode, policy_engine_mode, connections, distinct_users, "
-    "strftime(newest_connection, '%Y-%m-%d %H:%M') AS newest_connection FROM enabled_sources_report"
+    "SELECT slug, name, type, user_matching_mode AS matching, policy_engine_mode AS policy, "
+    "connections, distinct_users AS users, "
+    "strftime(newest_connection AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') AS newest_utc "
+    "FROM enabled_sources_report"
 )
 
 
