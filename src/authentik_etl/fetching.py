@@ -25,6 +25,7 @@ from authentik_etl.pagination import CONNECTIONS_PATH, SOURCES_PATH, Page, fetch
 from authentik_etl.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+CANCEL_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -77,12 +78,12 @@ class Fetcher:
     # -- the retry policy, with an interruptible sleep -------------------------------------
     def _call(self, fn: Callable[[], Any]) -> tuple[Any, int]:
         if self.cancel.is_set():
-            raise InterruptedRun("interrupted")
+            raise InterruptedRun("interrupted: nothing applied")
         return self.policy.call(fn, sleep=self._sleep, on_retry=self._on_retry)
 
     def _sleep(self, seconds: float) -> None:
         if self.cancel.wait(seconds):
-            raise InterruptedRun("interrupted")
+            raise InterruptedRun("interrupted: nothing applied")
 
     def _on_retry(self, error: BaseException, attempt: int, wait_s: float) -> None:
         with self._lock:
@@ -268,7 +269,9 @@ class _Runner:
             self._fill()
             if not self.inflight:
                 return
-            done, _ = wait(list(self.inflight), return_when=FIRST_COMPLETED)
+            done, _ = wait(list(self.inflight), timeout=CANCEL_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            if self.f.cancel.is_set():
+                raise InterruptedRun("interrupted: nothing applied")
             for future in done:
                 kind, number = self.inflight.pop(future)
                 self._handle(kind, number, future)
@@ -321,8 +324,12 @@ class _Runner:
             self.first_count = page.count
         elif page.count != self.first_count:
             log.warning(
-                "the connection list changed while paging (count %d, now %d)", self.first_count, page.count
+                "the connection list changed while paging (count %d, now %d): connections it shifted "
+                "past are checked one by one at the end",
+                self.first_count,
+                page.count,
             )
+            self.first_count = page.count
         self.last_page = max(self.last_page, page.total_pages, page.next)
         ids = [
             item["pk"] for item in page.results if isinstance(item, dict) and isinstance(item.get("pk"), int)

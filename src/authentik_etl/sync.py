@@ -17,7 +17,7 @@ import duckdb
 from authentik_etl import db, loading
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
-from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, EtlError
+from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, EtlError, InterruptedRun
 from authentik_etl.fetching import Fetcher, FetchStats
 from authentik_etl.retry import RetryPolicy
 from authentik_etl.runlock import RunLock
@@ -133,6 +133,8 @@ def _fetch_and_apply(
         if settings.ids is None:
             fetcher.verify(_unseen_live_connections(stager.con, settings.db_path))
         stats.http = dict(client.status_counts)
+        if cancel is not None and cancel.is_set():
+            raise InterruptedRun("interrupted: nothing applied")
     finally:
         stager.close()
         client.close()
