@@ -72,6 +72,10 @@ def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the environment, not a bug: say what and where, without a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"authentik-etl: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 def add_db_arg(sub: argparse.ArgumentParser) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from datetime import UTC, datetime
@@ -20,7 +21,9 @@ class RunLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise DatabaseError(f"cannot create the lock file {self.path}: {exc.strerror}") from None
+            raise DatabaseError(
+                f"cannot create the lock file {self.path}: {exc.strerror} (nothing was applied)"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -30,13 +33,15 @@ class RunLock:
                 f"another sync is running on {self.path.parent / self.path.name[1:-5]} ({holder}): "
                 "this run stops here; the other one is unaffected"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"PID {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}\n".encode())
         self._fd = fd
+        with contextlib.suppress(OSError):  # naming the holder is a courtesy (the disk may be full)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"PID {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}\n".encode())
 
     def release(self) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing releases the flock
             self._fd = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 import threading
@@ -17,7 +18,7 @@ import duckdb
 from authentik_etl import db, loading
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
-from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, EtlError, InterruptedRun
+from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, DatabaseError, EtlError, InterruptedRun
 from authentik_etl.fetching import Fetcher, FetchStats
 from authentik_etl.retry import RetryPolicy
 from authentik_etl.runlock import RunLock
@@ -69,6 +70,10 @@ def sync(
         _start_run(settings, run_id, started)
         try:
             result = _fetch_and_apply(settings, run_id, cancel, on_progress, policy)
+        except (duckdb.Error, OSError) as exc:
+            error = storage_error(settings.db_path, exc)
+            _fail_run(settings.db_path, run_id, error)
+            raise error from None
         except BaseException as exc:
             _fail_run(settings.db_path, run_id, exc)
             raise
@@ -95,7 +100,7 @@ def _start_run(settings: SyncSettings, run_id: str, started: datetime) -> None:
             [run_id, started, settings.base_url, settings.mode],
         )
     except duckdb.Error as exc:
-        raise db_error(settings.db_path, exc) from None
+        raise storage_error(settings.db_path, exc) from None
     finally:
         con.close()
 
@@ -184,7 +189,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
             finish=finish,
         )
     except duckdb.Error as exc:
-        raise db_error(settings.db_path, exc) from None
+        raise storage_error(settings.db_path, exc) from None
     finally:
         con.close()
     return result
@@ -227,12 +232,15 @@ def _fail_run(db_path: Path, run_id: str, exc: BaseException) -> None:
         log.warning("could not record the failed run %s: %s", run_id, record_exc)
 
 
-def db_error(path: Path, exc: duckdb.Error) -> EtlError:
-    from authentik_etl.errors import DatabaseError
-
+def storage_error(path: Path, exc: duckdb.Error | OSError) -> EtlError:
+    """A one-line DatabaseError for a failure to read or write the database or its side files."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "No space left" in text:
+    if "No space left" in text or getattr(exc, "errno", None) == errno.ENOSPC:
         return DatabaseError(
             f"the disk holding {path} is full: free space and run again (nothing was applied)"
         )
+    if "Read-only file system" in text or getattr(exc, "errno", None) == errno.EROFS:
+        return DatabaseError(f"the folder of {path} is on a read-only file system: nothing was applied")
+    if isinstance(exc, OSError):
+        return DatabaseError(f"cannot write beside the database {path}: {exc.strerror or text}")
     return DatabaseError(f"database error on {path}: {text}")
