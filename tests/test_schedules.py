@@ -215,6 +215,7 @@ def test_the_cron_file_is_a_valid_cron_d_file() -> None:
     assert "MAILTO" in env
     # cron turns an unescaped % into a line break
     assert not re.search(r"(?<!\\)%", job.command)
+    assert len(job.command) < 1000, "Debian's cron cuts commands at 1000 characters (MAX_COMMAND)"
 
 
 def test_the_cron_job_takes_a_non_blocking_flock_and_accepted_sync_flags() -> None:

@@ -214,3 +214,24 @@ def test_a_failure_during_apply_rolls_everything_back(simulator, db_path, monkey
         ("succeeded",),
         ("failed",),
     ]
+
+
+def test_sources_listing_forbidden_warns_and_uses_the_sources_inside_connections(
+    simulator, db_path, caplog
+) -> None:
+    dataset = Dataset.generate(connections=60, seed=1)
+    sim = simulator(dataset, faults=Faults(forbid=("sources",)))
+    result = run_sync(sim, db_path)
+    assert result.status == "succeeded"
+    assert "cannot list sources" in caplog.text
+    slugs = {slug for (slug,) in db_rows(db_path, "SELECT slug FROM sources")}
+    with_connections = {dataset.connection(pk)["source_obj"]["slug"] for pk in dataset.connection_pks()}
+    assert slugs == with_connections  # no source without connections, no built-in source
+    # A later run that may read the listing gets the real types; a forbidden one never erases them.
+    sim.faults = None
+    run_sync(sim, db_path)
+    sim.faults = Faults(forbid=("sources",))
+    run_sync(sim, db_path)
+    types = dict(db_rows(db_path, "SELECT slug, meta_model_name FROM sources"))
+    assert types["etl-ldap"] == "authentik_sources_ldap.ldapsource"
+    assert db_rows(db_path, "SELECT count(*) FROM sources WHERE deleted_at IS NOT NULL") == [(0,)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from authentik_etl.errors import ConfigError
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v3"
+_DIGITS = re.compile(r"[0-9]{1,12}")
 MAX_EXPLICIT_IDS = 1_000_000
 DEFAULT_DB = "authentik.duckdb"
 
@@ -130,7 +132,7 @@ def parse_ids(text: str) -> list[int]:
 
 def _add_id_token(ids: set[int], token: str) -> None:
     first, sep, last = token.partition("-")
-    if not first.isdigit() or (sep and not last.isdigit()):
+    if not _DIGITS.fullmatch(first) or (sep and not _DIGITS.fullmatch(last)):
         raise ConfigError(f"bad connection id {token!r}: ids are positive integers or ranges like 10-20")
     low, high = int(first), int(last) if sep else int(first)
     if low < 1 or high < low:

@@ -129,6 +129,8 @@ class App:
         denied = self._authenticate(kind, auth, number, allow)
         if denied is not None:
             return denied
+        if kind in self.plan.faults.forbid:  # a token whose user lacks the permission
+            return detail(403, "You do not have permission to perform this action.", allow)
         if method not in ("GET", "HEAD"):
             return detail(405, f'Method "{method}" not allowed.', allow)
         if kind == "retrieve":

@@ -53,13 +53,15 @@ class Faults:
     trickle_bytes: int = 64
     trickle_pause: float = 0.005
     error_body: str = "mixed"
+    forbid: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.kinds = tuple(self.kinds)
         self.apply_to = tuple(self.apply_to)
+        self.forbid = tuple(self.forbid)
         bad = [k for k in (*self.kinds, self.first_n_kind) if k not in KINDS]
         bad += [k for k in self.always.values() if k not in KINDS + ALWAYS_ONLY]
-        bad += [k for k in self.apply_to if k not in PATH_KINDS]
+        bad += [k for k in (*self.apply_to, *self.forbid) if k not in PATH_KINDS]
         if bad or self.error_body not in ("html", "json", "mixed"):
             raise ValueError(f"unknown fault kind(s) or option: {bad or self.error_body}")
         if not 0.0 <= self.rate <= 1.0 or (self.rate and not self.kinds):
