@@ -8,13 +8,14 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from authentik_etl import cli, config, db, export, logs, report
-from authentik_etl.errors import ConfigError, InterruptedRun
+from authentik_etl import cli, config, db, export, logs, monitoring, report, status
+from authentik_etl.errors import EXIT_FAILED, ConfigError, EtlError, InterruptedRun
 
 log = logging.getLogger("authentik_etl")
 
@@ -49,6 +50,10 @@ def sync_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--strict", action="store_true", help="refuse a token file readable by other users")
     sub.add_argument("--export", metavar="DIR", help="after a successful sync, export to DIR")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    sub.add_argument(
+        "--metrics-file", help="write Prometheus metrics here (node_exporter textfile collector)"
+    )
+    sub.add_argument("--ping-url", help="healthchecks.io-style URL: GET URL/start, then URL/<exit code>")
     cli.add_log_args(sub)
 
 
@@ -79,12 +84,26 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> config.SyncS
 
 
 def sync_cmd(args: argparse.Namespace) -> int:
-    from authentik_etl.sync import sync
-
     settings = settings_from(args, dict(os.environ))
     logs.add_secret(settings.token)
     if args.export:
         export.check_out_dir(Path(args.export), settings.db_path)
+    if args.ping_url:
+        monitoring.ping(args.ping_url, "start")
+    started, code, result = time.monotonic(), EXIT_FAILED, None
+    try:
+        code, result = _run_sync(args, settings)
+    except EtlError as exc:
+        code = exc.exit_code
+        raise
+    finally:
+        _after_sync(args, settings, code, time.monotonic() - started, result)
+    return code
+
+
+def _run_sync(args: argparse.Namespace, settings: config.SyncSettings) -> tuple[int, Any]:
+    from authentik_etl.sync import sync
+
     interrupts = cli.Interrupts()
     interrupts.install()
     with _progress(args) as progress:
@@ -92,25 +111,31 @@ def sync_cmd(args: argparse.Namespace) -> int:
             result = sync(settings, cancel=interrupts.event, on_progress=progress)
         except InterruptedRun:
             log.error("sync interrupted: nothing applied, the run is recorded as failed")
-            return interrupts.exit_code
+            return interrupts.exit_code, None
     summary = " ".join(f"{k}={v}" for k, v in result.counts().items())
     log.info(
-        "sync %s: run %s %s in %.1fs",
-        result.status,
-        result.run_id,
-        summary,
-        result.seconds,
-        extra={
-            "run_id": result.run_id,
-            "stage": "summary",
-            "counts": result.counts(),
-            "seconds": round(result.seconds, 3),
-            "status": result.status,
-        },
-    )
+        "sync %s: run %s %s in %.1fs", result.status, result.run_id, summary, result.seconds,
+        extra={"run_id": result.run_id, "stage": "summary", "counts": result.counts(),
+               "seconds": round(result.seconds, 3), "status": result.status},
+    )  # fmt: skip
     if args.export:
         _export(settings.db_path, Path(args.export), "parquet")
-    return result.exit_code
+    return result.exit_code, result
+
+
+def _after_sync(
+    args: argparse.Namespace, settings: config.SyncSettings, code: int, seconds: float, result: Any
+) -> None:
+    """Metrics and the closing ping: reported, never allowed to change the run's outcome."""
+    if args.metrics_file:
+        try:
+            monitoring.write_metrics(
+                Path(args.metrics_file), settings.db_path, exit_code=code, seconds=seconds, result=result
+            )
+        except EtlError as exc:
+            log.warning("%s", exc)
+    if args.ping_url:
+        monitoring.ping(args.ping_url, str(code))
 
 
 class _progress:
@@ -224,6 +249,36 @@ def views_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def status_args(sub: argparse.ArgumentParser) -> None:
+    cli.add_db_arg(sub)
+    sub.add_argument("--limit", type=int, default=10, help="how many recent runs to show (default 10)")
+    sub.add_argument("--max-age", help="exit 1 if the last applied run is older than this, e.g. 26h, 90m, 2d")
+    sub.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def status_cmd(args: argparse.Namespace) -> int:
+    max_age = config.parse_duration(args.max_age) if args.max_age else None
+    con = cli.open_read_only(args)
+    try:
+        runs = status.recent_runs(con, args.limit)
+        age = status.seconds_since_last_applied(con)
+    finally:
+        con.close()
+    stale = max_age is not None and (age is None or age > max_age)
+    if args.format == "json":
+        print(json.dumps({"runs": runs, "last_applied_age_seconds": age, "stale": stale}, default=str))
+    else:
+        sys.stdout.write(status.render(runs, age))
+    if stale:
+        when = "never" if age is None else f"{age / 3600:.1f} h ago"
+        print(
+            f"authentik-etl: stale: the last applied run ended {when} (--max-age {args.max_age})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return 0
+
+
 def demo_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--dir", default="demo", help="folder for the demo database and export (default ./demo)")
     sub.add_argument("--connections", type=int, default=84, help="connections in the simulator (default 84)")
@@ -243,6 +298,7 @@ COMMANDS: dict[str, tuple[str, Any, Any]] = {
     "report": ("print the matching-mode and enabled-source reports", report_args, report_cmd),
     "query": ("run read-only SQL against the database", query_args, query_cmd),
     "export": ("write every table and view to Parquet (or CSV) in a dated folder", export_args, export_cmd),
+    "status": ("show recent runs; --max-age for health checks", status_args, status_cmd),
     "views": ("(re)create the SQL views from the files shipped in sql/views", views_args, views_cmd),
     "demo": ("run the whole job against the built-in authentik simulator", demo_args, demo_cmd),
 }

@@ -180,3 +180,15 @@ class SyncSettings:
             raise ConfigError(f"--max-attempts {self.max_attempts} is out of range: use 1 to 20")
         if self.ca_bundle and not os.path.isfile(self.ca_bundle):
             raise ConfigError(f"--ca-bundle {self.ca_bundle} is not a readable file")
+
+
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """'26h', '90m', '2d', '3600s' or plain seconds, as seconds."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match:
+        raise ConfigError(f"bad duration {text!r}: write it like 26h, 90m, 2d or 3600s")
+    return float(match[1]) * _UNIT_SECONDS[match[2]]

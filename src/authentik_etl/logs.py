@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 _CONTEXT_KEYS = ("run_id", "stage", "counts", "seconds", "status")
+_context: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def context(**fields: Any) -> Iterator[None]:
+    """Add these fields (e.g. run_id) to every JSON log line written inside the block."""
+    saved = dict(_context)
+    _context.update(fields)
+    try:
+        yield
+    finally:
+        _context.clear()
+        _context.update(saved)
 
 
 class RedactFilter(logging.Filter):
@@ -39,6 +54,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        entry.update(_context)
         for key in _CONTEXT_KEYS:
             if hasattr(record, key):
                 entry[key] = getattr(record, key)

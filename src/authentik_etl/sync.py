@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from authentik_etl import db, loading
+from authentik_etl import db, loading, logs
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
 from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, DatabaseError, EtlError, InterruptedRun
@@ -66,7 +66,7 @@ def sync(
     """Run one sync; raise EtlError subclasses for runs that fail (recorded as 'failed')."""
     started, clock = db.now(), time.monotonic()
     run_id = new_run_id(started)
-    with RunLock(settings.db_path):
+    with RunLock(settings.db_path), logs.context(run_id=run_id):
         _start_run(settings, run_id, started)
         try:
             result = _fetch_and_apply(settings, run_id, cancel, on_progress, policy)
@@ -133,10 +133,14 @@ def _fetch_and_apply(
             on_progress=on_progress,
             policy=replace(policy or RetryPolicy(), max_attempts=settings.max_attempts),
         )
+        clock = time.monotonic()
         stats = fetcher.run(settings.ids)
+        _stage_done("fetch", clock, stats, f"fetched {stats.fetched} of {stats.discovered} connections")
         fetcher.fetch_sources()
         if settings.ids is None:
+            clock = time.monotonic()
             fetcher.verify(_unseen_live_connections(stager.con, settings.db_path))
+            _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
         stats.http = dict(client.status_counts)
         if cancel is not None and cancel.is_set():
             raise InterruptedRun("interrupted: nothing applied")
@@ -178,6 +182,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         result.unchanged, result.deleted = applied.unchanged, applied.deleted
         _record_run(con, run_id, result)
 
+    clock = time.monotonic()
     con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS)
     try:
         loading.apply(
@@ -192,7 +197,16 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         raise storage_error(settings.db_path, exc) from None
     finally:
         con.close()
+    _stage_done("apply", clock, None, "applied in one transaction")
     return result
+
+
+def _stage_done(stage: str, clock: float, stats: FetchStats | None, what: str) -> None:
+    seconds = time.monotonic() - clock
+    counts = None if stats is None else {"fetched": stats.fetched, "failed": stats.failed, "gone": stats.gone}
+    log.info(
+        "%s in %.1fs", what, seconds, extra={"stage": stage, "seconds": round(seconds, 3), "counts": counts}
+    )
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult) -> None:
