@@ -70,7 +70,11 @@ def test_report_prints_both_reports(synced, db_path) -> None:
     proc = cli("report", "--db", str(db_path))
     assert proc.returncode == 0, proc.stderr
     assert "User matching modes" in proc.stdout and "Enabled sources" in proc.stdout
-    assert "email_link" in proc.stdout and "etl-ldap" in proc.stdout and "Security risk" in proc.stdout
+    assert (
+        "email_link" in proc.stdout
+        and "etl-ldap" in proc.stdout
+        and "Can have security implications" in proc.stdout
+    )
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])

@@ -2,12 +2,13 @@
 -- and whether it links existing accounts by email or username (a risk authentik's docs flag).
 CREATE OR REPLACE VIEW matching_mode_report AS
 WITH known(user_matching_mode, sort_order, description) AS (
+    -- authentik's own descriptions (UserMatchingModeEnum)
     VALUES
         ('identifier', 1, 'Use the source-specific identifier'),
-        ('email_link', 2, 'Link to a user with identical email address'),
-        ('email_deny', 3, 'Use the email address, but deny enrollment when it already exists'),
-        ('username_link', 4, 'Link to a user with identical username'),
-        ('username_deny', 5, 'Use the username, but deny enrollment when it already exists')
+        ('email_link', 2, 'Link to a user with identical email address. Can have security implications when a source doesn''t validate email addresses.'),
+        ('email_deny', 3, 'Use the user''s email address, but deny enrollment when the email address already exists.'),
+        ('username_link', 4, 'Link to a user with identical username. Can have security implications when a username is used with another source.'),
+        ('username_deny', 5, 'Use the user''s username, but deny enrollment when the username already exists.')
 ),
 live_sources AS (
     SELECT * FROM sources WHERE deleted_at IS NULL
@@ -32,10 +33,10 @@ SELECT
     coalesce(k.user_matching_mode IN ('email_link', 'username_link'), false) AS links_existing_accounts,
     CASE
         WHEN k.user_matching_mode = 'email_link' THEN
-            'Security risk: an attacker who controls an unverified email at the source can take over the matching authentik account'
+            'Can have security implications when a source doesn''t validate email addresses.'
         WHEN k.user_matching_mode = 'username_link' THEN
-            'Security risk: a username reused at another source can take over the matching authentik account'
-        WHEN k.user_matching_mode IS NULL THEN 'Unknown mode (newer authentik release?)'
+            'Can have security implications when a username is used with another source.'
+        WHEN k.user_matching_mode IS NULL THEN 'Unknown mode (a newer authentik release?)'
         ELSE ''
     END AS risk,
     coalesce(k.description, '') AS description

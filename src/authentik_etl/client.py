@@ -30,6 +30,7 @@ from authentik_etl.retry import parse_retry_after
 API_PREFIX = "/api/v3"
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REQUEST_ID_HEADER = "x-authentik-id"
+MIN_REDACTED_TOKEN = 16
 TOKEN_HINT = (
     "check AUTHENTIK_TOKEN (is it expired?) and that its user may view sources and user-source connections"
 )
@@ -137,10 +138,7 @@ class AuthentikClient:
                 request_id=rid,
             )
         try:
-            text = body.decode("utf-8")
-            if self._token in text:
-                text = text.replace(self._token, "[REDACTED]")
-            return json.loads(text)
+            return json.loads(self._redact(body.decode("utf-8")))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RetriableApiError(
                 f"unreadable body: invalid JSON ({exc.__class__.__name__})",
@@ -150,7 +148,14 @@ class AuthentikClient:
             ) from None
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[REDACTED]") if self._token in text else text
+        """A body that echoes the token (a broken proxy?) must not carry it into the database.
+
+        Only tokens of a realistic length are scrubbed: replacing a very short one could cut
+        through the JSON's own structure.
+        """
+        if len(self._token) >= MIN_REDACTED_TOKEN and self._token in text:
+            return text.replace(self._token, "[REDACTED]")
+        return text
 
 
 def _env_ca_bundle() -> str | None:

@@ -49,6 +49,7 @@ def sync_args(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--strict", action="store_true", help="refuse a token file readable by other users")
     sub.add_argument("--export", metavar="DIR", help="after a successful sync, export to DIR")
+    add_export_options(sub, prefix="export-")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     sub.add_argument(
         "--metrics-file", help="write Prometheus metrics here (node_exporter textfile collector)"
@@ -88,6 +89,7 @@ def sync_cmd(args: argparse.Namespace) -> int:
     logs.add_secret(settings.token)
     if args.export:
         export.check_out_dir(Path(args.export), settings.db_path)
+        export.check_options(args.export_format, args.export_keep, args.export_partition_by)
     if args.ping_url:
         monitoring.ping(args.ping_url, "start")
     started, code, result = time.monotonic(), EXIT_FAILED, None
@@ -119,7 +121,13 @@ def _run_sync(args: argparse.Namespace, settings: config.SyncSettings) -> tuple[
                "seconds": round(result.seconds, 3), "status": result.status},
     )  # fmt: skip
     if args.export:
-        _export(settings.db_path, Path(args.export), "parquet")
+        _export(
+            settings.db_path,
+            Path(args.export),
+            args.export_format,
+            args.export_keep,
+            args.export_partition_by,
+        )
     return result.exit_code, result
 
 
@@ -166,12 +174,20 @@ class _progress:
 # -- report, query, export, views ---------------------------------------------------------------
 def report_args(sub: argparse.ArgumentParser) -> None:
     cli.add_db_arg(sub)
+    sub.add_argument(
+        "--html", metavar="FILE", help="also write a self-contained HTML report (charts) to FILE"
+    )
 
 
 def report_cmd(args: argparse.Namespace) -> int:
     con = cli.open_read_only(args)
     try:
         report.render(con, sys.stdout)
+        if args.html:
+            from authentik_etl import report_html
+
+            report_html.write(con, Path(args.html))
+            log.info("HTML report written to %s", args.html)
     except duckdb.CatalogException:
         raise ConfigError("the database has no report views yet: run `authentik-etl sync` first") from None
     finally:
@@ -214,24 +230,46 @@ def _write_rows(fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> No
 def export_args(sub: argparse.ArgumentParser) -> None:
     cli.add_db_arg(sub)
     sub.add_argument("--out", required=True, help="folder for the dated snapshot folders")
-    sub.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    add_export_options(sub)
+
+
+def add_export_options(sub: argparse.ArgumentParser, prefix: str = "") -> None:
+    sub.add_argument(
+        f"--{prefix}format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="parquet (zstd, default) or csv for spreadsheets",
+    )
+    sub.add_argument(f"--{prefix}keep", type=int, metavar="N", help="keep only the newest N snapshots")
+    sub.add_argument(
+        f"--{prefix}partition-by",
+        choices=("source_slug",),
+        help="write connections_flat as one folder per source (hive partitioning)",
+    )
 
 
 def export_cmd(args: argparse.Namespace) -> int:
     path = cli.db_path(args, must_exist=True)
     export.check_out_dir(Path(args.out), path)
-    _export(path, Path(args.out), args.format)
+    export.check_options(args.format, args.keep, args.partition_by)
+    _export(path, Path(args.out), args.format, args.keep, args.partition_by)
     return 0
 
 
-def _export(path: Path, out: Path, fmt: str) -> None:
+def _export(
+    path: Path, out: Path, fmt: str, keep: int | None = None, partition_by: str | None = None
+) -> None:
     con = db.connect(path, read_only=True)
     try:
-        result = export.export(con, out, fmt=fmt)
+        result = export.export(con, out, fmt=fmt, keep=keep, partition_by=partition_by)
     finally:
         con.close()
     total = sum(result.rows.values())
     log.info("exported %d tables and views (%d rows) to %s", len(result.rows), total, result.folder)
+    if result.pruned:
+        log.info(
+            "pruned %d old snapshot(s): %s", len(result.pruned), ", ".join(p.name for p in result.pruned)
+        )
 
 
 def views_args(sub: argparse.ArgumentParser) -> None:

@@ -38,6 +38,7 @@ class FetchStats:
     verified: int = 0
     discovery_complete: bool = True
     discovery_errors: int = 0
+    api_shape: str | None = None
     sources_complete: bool = False
     http: dict[str, int] = field(default_factory=dict)
 
@@ -191,6 +192,8 @@ class Fetcher:
         except models.PayloadError as exc:
             out.errors.append(self._error_dict(pk, "validate", None, f"unreadable connection: {exc}"))
             return
+        if self.stats.api_shape is None:
+            self.stats.api_shape = models.api_shape(payload)
         out.rows.append(models.connection_row(conn, models.dump_payload(payload)))
         source = conn.source_object
         assert source is not None

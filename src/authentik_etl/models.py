@@ -79,6 +79,16 @@ class Connection(BaseModel):
         return self.source if isinstance(self.source, Source) else self.source_obj
 
 
+def api_shape(payload: dict[str, Any]) -> str:
+    """Which release line's shape a connection payload has (see the README's "API shapes")."""
+    if isinstance(payload.get("source"), dict):
+        return "<=2024.10"
+    if "identifier" not in payload:
+        return "2024.12-2025.2"
+    source = payload.get("source_obj") or {}
+    return ">=2025.12" if "promoted" in source else "2025.4-2025.10"
+
+
 def raw_source_of(payload: dict[str, Any]) -> dict[str, Any]:
     """The source object as received inside a connection payload (either shape)."""
     nested = payload.get("source")

@@ -37,7 +37,7 @@ def render(con: duckdb.DuckDBPyConnection, out: TextIO, *, width: int = 160) -> 
         "WHERE links_existing_accounts AND sources > 0"
     ).fetchall()
     for mode, risk in risky:
-        out.write(f"  ! {mode}: {risk}\n")
+        out.write(f"  ! {mode} links existing accounts. authentik warns: {risk}\n")
     out.write("\nEnabled sources\n")
     out.write(table(con, ENABLED_SOURCES_SQL, width))
 

@@ -41,6 +41,7 @@ class SyncResult:
     retries: int = 0
     seconds: float = 0.0
     error: str | None = None
+    api_shape: str | None = None
     http: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -173,6 +174,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         failed=stats.failed,
         retries=stats.retries,
         http=stats.http,
+        api_shape=stats.api_shape,
     )
     if partial:
         result.error = f"{stats.failed} connection(s) failed, {stats.discovery_errors} list page(s) failed"
@@ -212,7 +214,8 @@ def _stage_done(stage: str, clock: float, stats: FetchStats | None, what: str) -
 def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult) -> None:
     con.execute(
         "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
-        "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ? WHERE run_id = ?",
+        "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ? "
+        "WHERE run_id = ?",
         [
             db.now(),
             result.status,
@@ -225,6 +228,7 @@ def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult)
             result.failed,
             result.retries,
             result.error,
+            result.api_shape,
             run_id,
         ],
     )
