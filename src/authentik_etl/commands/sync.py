@@ -1,10 +1,8 @@
-"""One short handler per command: arguments in, one core call, a message or a table out."""
+"""`authentik-etl sync`: settings from flags and environment, the run, metrics and pings."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import logging
 import os
 import sys
@@ -12,9 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from authentik_etl import cli, config, db, export, logs, monitoring, report, status
+from authentik_etl import cli, config, export, logs, monitoring
+from authentik_etl.commands.export import add_export_options, run_export
 from authentik_etl.errors import EXIT_FAILED, ConfigError, EtlError, InterruptedRun
 
 log = logging.getLogger("authentik_etl")
@@ -121,7 +118,7 @@ def _run_sync(args: argparse.Namespace, settings: config.SyncSettings) -> tuple[
                "seconds": round(result.seconds, 3), "status": result.status},
     )  # fmt: skip
     if args.export:
-        _export(
+        run_export(
             settings.db_path,
             Path(args.export),
             args.export_format,
@@ -172,171 +169,3 @@ class _progress:
 
 
 # -- report, query, export, views ---------------------------------------------------------------
-def report_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-    sub.add_argument(
-        "--html", metavar="FILE", help="also write a self-contained HTML report (charts) to FILE"
-    )
-
-
-def report_cmd(args: argparse.Namespace) -> int:
-    con = cli.open_read_only(args)
-    try:
-        report.render(con, sys.stdout)
-        if args.html:
-            from authentik_etl import report_html
-
-            report_html.write(con, Path(args.html))
-            log.info("HTML report written to %s", args.html)
-    except duckdb.CatalogException:
-        raise ConfigError("the database has no report views yet: run `authentik-etl sync` first") from None
-    finally:
-        con.close()
-    return 0
-
-
-def query_args(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("sql", help="a SQL query (the database is opened read-only)")
-    cli.add_db_arg(sub)
-    sub.add_argument("--format", choices=("table", "csv", "json"), default="table")
-
-
-def query_cmd(args: argparse.Namespace) -> int:
-    con = cli.open_read_only(args)
-    try:
-        if args.format == "table":
-            sys.stdout.write(report.table(con, args.sql))
-            return 0
-        cursor = con.execute(args.sql)
-        columns = [d[0] for d in cursor.description or []]
-        _write_rows(args.format, columns, cursor.fetchall())
-    except duckdb.Error as exc:
-        raise ConfigError(f"SQL error: {str(exc).strip().splitlines()[0]}") from None
-    finally:
-        con.close()
-    return 0
-
-
-def _write_rows(fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    else:
-        for row in rows:
-            sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), default=str) + "\n")
-
-
-def export_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-    sub.add_argument("--out", required=True, help="folder for the dated snapshot folders")
-    add_export_options(sub)
-
-
-def add_export_options(sub: argparse.ArgumentParser, prefix: str = "") -> None:
-    sub.add_argument(
-        f"--{prefix}format",
-        choices=("parquet", "csv"),
-        default="parquet",
-        help="parquet (zstd, default) or csv for spreadsheets",
-    )
-    sub.add_argument(f"--{prefix}keep", type=int, metavar="N", help="keep only the newest N snapshots")
-    sub.add_argument(
-        f"--{prefix}partition-by",
-        choices=("source_slug",),
-        help="write connections_flat as one folder per source (hive partitioning)",
-    )
-
-
-def export_cmd(args: argparse.Namespace) -> int:
-    path = cli.db_path(args, must_exist=True)
-    export.check_out_dir(Path(args.out), path)
-    export.check_options(args.format, args.keep, args.partition_by)
-    _export(path, Path(args.out), args.format, args.keep, args.partition_by)
-    return 0
-
-
-def _export(
-    path: Path, out: Path, fmt: str, keep: int | None = None, partition_by: str | None = None
-) -> None:
-    con = db.connect(path, read_only=True)
-    try:
-        result = export.export(con, out, fmt=fmt, keep=keep, partition_by=partition_by)
-    finally:
-        con.close()
-    total = sum(result.rows.values())
-    log.info("exported %d tables and views (%d rows) to %s", len(result.rows), total, result.folder)
-    if result.pruned:
-        log.info(
-            "pruned %d old snapshot(s): %s", len(result.pruned), ", ".join(p.name for p in result.pruned)
-        )
-
-
-def views_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-
-
-def views_cmd(args: argparse.Namespace) -> int:
-    con = db.connect(cli.db_path(args, must_exist=True))
-    try:
-        db.migrate(con)
-        names = db.create_views(con)
-    finally:
-        con.close()
-    log.info("views (re)created: %s", ", ".join(names))
-    return 0
-
-
-def status_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-    sub.add_argument("--limit", type=int, default=10, help="how many recent runs to show (default 10)")
-    sub.add_argument("--max-age", help="exit 1 if the last applied run is older than this, e.g. 26h, 90m, 2d")
-    sub.add_argument("--format", choices=("table", "json"), default="table")
-
-
-def status_cmd(args: argparse.Namespace) -> int:
-    max_age = config.parse_duration(args.max_age) if args.max_age else None
-    con = cli.open_read_only(args)
-    try:
-        runs = status.recent_runs(con, args.limit)
-        age = status.seconds_since_last_applied(con)
-    finally:
-        con.close()
-    stale = max_age is not None and (age is None or age > max_age)
-    if args.format == "json":
-        print(json.dumps({"runs": runs, "last_applied_age_seconds": age, "stale": stale}, default=str))
-    else:
-        sys.stdout.write(status.render(runs, age))
-    if stale:
-        when = "never" if age is None else f"{age / 3600:.1f} h ago"
-        print(
-            f"authentik-etl: stale: the last applied run ended {when} (--max-age {args.max_age})",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    return 0
-
-
-def demo_args(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--dir", default="demo", help="folder for the demo database and export (default ./demo)")
-    sub.add_argument("--connections", type=int, default=84, help="connections in the simulator (default 84)")
-    sub.add_argument("--shape", default="2025.12", help="authentik API shape to simulate (default 2025.12)")
-    cli.add_log_args(sub)
-
-
-def demo_cmd(args: argparse.Namespace) -> int:
-    from authentik_etl.demo import run_demo
-
-    run_demo(Path(args.dir), connections=args.connections, shape=args.shape, out=sys.stdout)
-    return 0
-
-
-COMMANDS: dict[str, tuple[str, Any, Any]] = {
-    "sync": ("fetch every user-source connection and apply it to the database", sync_args, sync_cmd),
-    "report": ("print the matching-mode and enabled-source reports", report_args, report_cmd),
-    "query": ("run read-only SQL against the database", query_args, query_cmd),
-    "export": ("write every table and view to Parquet (or CSV) in a dated folder", export_args, export_cmd),
-    "status": ("show recent runs; --max-age for health checks", status_args, status_cmd),
-    "views": ("(re)create the SQL views from the files shipped in sql/views", views_args, views_cmd),
-    "demo": ("run the whole job against the built-in authentik simulator", demo_args, demo_cmd),
-}
