@@ -186,3 +186,16 @@ def test_twenty_percent_transient_faults_over_5000_connections_load_exactly(simu
     assert sources == sorted(
         (s["pk"], s["name"], s["enabled"], s["user_matching_mode"]) for s in dataset.sources()
     )
+
+
+def test_token_revoked_just_before_the_sources_listing_still_aborts(simulator, db_path) -> None:
+    dataset = Dataset.generate(connections=30, seed=22)
+    sim = simulator(dataset)
+    run_sync(sim, db_path)
+    before = db_rows(db_path, "SELECT * FROM sources ORDER BY pk")
+    dataset.update_source("etl-ldap", enabled=False)
+    # 1 list page + 30 retrieves succeed; the sources listing that follows meets a revoked token.
+    sim.faults = Faults(revoke_token_after=sim.stats["requests"] + 31)
+    with pytest.raises(AuthError, match="Token invalid/expired"):
+        run_sync(sim, db_path)
+    assert db_rows(db_path, "SELECT * FROM sources ORDER BY pk") == before

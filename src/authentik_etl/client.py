@@ -114,7 +114,11 @@ class AuthentikClient:
             )
         if status in (401, 403):
             raise AuthError(
-                f"authentik refused the token{detail}: {TOKEN_HINT}", path=path, status=status, request_id=rid
+                f"authentik refused the token{detail}: {TOKEN_HINT}",
+                path=path,
+                status=status,
+                request_id=rid,
+                detail=detail,
             )
         if status == 404:
             raise NotFoundError(f"not found{detail}", path=path, status=status, request_id=rid)

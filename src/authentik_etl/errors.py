@@ -51,8 +51,10 @@ class ApiError(EtlError):
         status: int | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        detail: str = "",
     ) -> None:
         self.reason = reason
+        self.detail = detail
         self.path = path
         self.status = status
         self.request_id = request_id
@@ -85,6 +87,11 @@ class FatalApiError(ApiError):
 
 class AuthError(FatalApiError):
     exit_code = EXIT_AUTH
+
+    @property
+    def is_permission_denied(self) -> bool:
+        """A valid token whose user lacks a permission (not a bad or expired token)."""
+        return "permission" in self.detail.lower()
 
 
 class InterruptedRun(EtlError):

@@ -97,6 +97,8 @@ class Fetcher:
         try:
             raw = fetch_all(self.client, SOURCES_PATH, self.page_size, call=lambda f: self._call(f)[0])
         except AuthError as exc:
+            if not exc.is_permission_denied:
+                raise  # the token itself was refused (revoked mid-run?): abort, apply nothing
             log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
             return
         except ApiError as exc:
@@ -108,7 +110,7 @@ class Fetcher:
             try:
                 source = models.parse_source(item)
             except models.PayloadError as exc:
-                self._error_row(None, "sources", None, 1, f"unreadable source: {exc}")
+                self.stager.add_errors([self._error_dict(None, "sources", None, f"unreadable source: {exc}")])
                 continue
             rows.append(models.source_row(source, item, authoritative=True))
             mappings.extend(models.mapping_rows(source))
@@ -215,20 +217,6 @@ class Fetcher:
 
     def _error(self, pk: int | None, stage: str, exc: ApiError) -> None:
         self.stager.add_errors([self._error_dict(pk, stage, exc)])
-
-    def _error_row(self, pk: int | None, stage: str, status: int | None, attempts: int, text: str) -> None:
-        self.stager.add_errors(
-            [
-                {
-                    "connection_pk": pk,
-                    "stage": stage,
-                    "http_status": status,
-                    "attempts": attempts,
-                    "error": text,
-                    "at": now(),
-                }
-            ]
-        )
 
     @staticmethod
     def _error_dict(
