@@ -28,10 +28,25 @@ class Usage:
             "wall_s": wall,
             "user_s": ru.ru_utime - self.ru0.ru_utime,
             "sys_s": ru.ru_stime - self.ru0.ru_stime,
-            # Linux reports ru_maxrss in KiB: the peak of the whole process, imports included.
-            "peak_rss_mb": ru.ru_maxrss / 1024.0,
+            "peak_rss_mb": peak_rss_mb(ru.ru_maxrss),
         }
         return self.result
+
+
+def peak_rss_mb(ru_maxrss_kib: int) -> float:
+    """This process's peak RSS (imports included): VmHWM, the high-water mark of its own memory map.
+
+    Not ru_maxrss alone: Linux carries it over from the parent across fork and exec, so a small child
+    of a big parent would report the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError):
+        pass
+    return ru_maxrss_kib / 1024.0
 
 
 def emit(report: dict[str, Any]) -> None:

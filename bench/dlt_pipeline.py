@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
     pipeline = dlt.pipeline(
         pipeline_name="authentik_bench",
         destination=dlt.destinations.duckdb(args.db),
-        dataset_name="authentik",
+        dataset_name="authentik_dlt",  # not the file name: DuckDB would find both
         pipelines_dir=workdir,
         progress=None,
     )

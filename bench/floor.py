@@ -1,13 +1,14 @@
 """The raw floor: the shipped HTTP client in a minimal loop, nothing but fetch and parse.
 
     python bench/floor.py --url URL --token T --connections N [--mode retrieve|list]
-        [--concurrency 4] [--client shipped|urllib3] [--work parse|validate|row]
+        [--concurrency 4] [--client shipped|urllib3] [--work parse|validate|row] [--retry]
 
 The ids are known up front (generated from the simulator's seed, outside the timed part), so
 the loop is: `concurrency` threads sharing one client, each taking the next id (or list page)
 and calling `get_json` on it. `--work` adds the sync's per-object steps one at a time (pydantic
-validation, then the flat row and payload dump) to show what each costs; `--client urllib3`
-swaps the shipped requests-based client for a bare urllib3 pool to show what the client costs.
+validation, then the flat row and payload dump) to show what each costs, `--retry` the retry
+policy (tenacity) around each call; `--client urllib3` swaps the shipped requests-based client
+for a bare urllib3 pool to show what the client costs.
 Prints one BENCH-RESULT line.
 """
 
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page-size", type=int, default=100)
     p.add_argument("--client", choices=("shipped", "urllib3"), default="shipped")
     p.add_argument("--work", choices=("parse", "validate", "row"), default="parse")
+    p.add_argument("--retry", action="store_true", help="call through the sync's RetryPolicy (tenacity)")
     return p
 
 
@@ -74,6 +76,13 @@ def urllib3_get(url: str, token: str, pool: int) -> tuple[Callable[..., Any], Ca
     return get, http.clear
 
 
+def with_retry(get: Callable[..., Any]) -> Callable[..., Any]:
+    from authentik_etl.retry import RetryPolicy
+
+    policy = RetryPolicy()
+    return lambda *a: policy.call(lambda: get(*a))[0]
+
+
 def per_object(work: str) -> Callable[[Any], None]:
     if work == "parse":
         return lambda payload: None
@@ -98,6 +107,8 @@ def main(argv: list[str]) -> int:
     n_pages = -(-len(pks) // args.page_size)
     make = shipped_get if args.client == "shipped" else urllib3_get
     get, close = make(args.url, args.token, args.concurrency)
+    if args.retry:
+        get = with_retry(get)
     handle = per_object(args.work)
     counted = [0]
     lock = threading.Lock()

@@ -41,7 +41,9 @@ class Probe:
         parts = urlsplit(args.url)
         self.addr = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.args = args
-        head = f"Host: {parts.netloc}\r\nAuthorization: Bearer {args.token}\r\nAccept: application/json\r\n\r\n"
+        head = (
+            f"Host: {parts.netloc}\r\nAuthorization: Bearer {args.token}\r\nAccept: application/json\r\n\r\n"
+        )
         api = "/api/v3" + CONNECTIONS_PATH
         # ~97% of ids 1..N exist (the simulator leaves 3% gaps): close enough to a sync's mix.
         step = max(args.connections // 997, 1)
