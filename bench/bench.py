@@ -11,13 +11,15 @@ same run:
   sync unchanged  the same command again on that database: must write no business row
   sync changed    (list mode) the same database synced against a simulator of another API shape
                   (2025.4), so that every row changes: the apply phase's worst case
-  breakdown       (optional) the floor plus validation, plus row building; a bare urllib3 client
+  breakdown       the floor plus validation, plus row building, plus the retry policy (the
+                  sync's per-object work without its scheduling and staging); a bare urllib3 client
   dlt             (when an interpreter with dlt is given) the same workloads through dlt's rest_api
 
 Each figure is the median of --repeat runs. Defaults: latencies 0 and 20 ms; per-id (retrieve)
 at 10k and 100k connections, list at 10k, 100k and 1M; `--full` adds per-id at 1M (about 20 min
 at 0 ms); runs whose latency alone would take longer than --max-run-seconds are skipped (listed).
-`--quick` is a 1-2 minute smoke run at 2,000 connections.
+`--quick` is a 2 minute smoke run at 2,000 connections. On the 2-core reference machine the
+default run took 33 min with --repeat 1 (dlt included), so about 90 min with the default 3.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ from benchlib import machine, parse_result, process_cpu_seconds
 
 BENCH = Path(__file__).resolve().parent
 CHANGED_SHAPE = "2025.4"  # sources lose promoted/icon_url/...: every payload differs from 2025.12
+NOTES = """
+conn/s = connections / wall time of the measured process (start-up and imports excluded); CPU = user+sys
+of all its threads (DuckDB's included) per connection; peak RSS = its VmHWM; fetch s = time before the
+apply (open, migrate, fetch, sources, missing-id check), apply s = the one-transaction apply; vs floor =
+conn/s divided by the floor's at the same size, latency and concurrency; ins/upd/unch/del from sync_runs;
+sim busy = simulator CPU / wall (100% = one core: the simulator would be the bottleneck). Medians.
+"""
 LOG_COPY = Path(tempfile.gettempdir()) / "authentik-etl-bench.log"
 TARGET_RATIO, TARGET_LIST_100K_S, TARGET_RSS_MB, TARGET_APPLY_1M_S = 0.90, 4.5, 400.0, 3.0
 
@@ -77,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-changed", action="store_true", help="skip the all-rows-changed list sync")
     p.add_argument("--no-breakdown", action="store_true", help="skip the per-stage cost breakdown")
     p.add_argument("--no-floor", action="store_true", help="skip the raw floor (no ratio then)")
+    p.add_argument("--no-micro", action="store_true", help="skip the per-step costs (bench/micro_costs.py)")
     p.add_argument("--dlt-python", help="an interpreter with dlt[duckdb] installed (default: this one)")
     p.add_argument("--dlt-repeat", type=int, default=1, help="runs per dlt figure (1: it is slow)")
     p.add_argument("--dlt-max-size", type=int, default=100_000, help="largest dlt list run (100k)")
@@ -318,6 +328,7 @@ class Bench:
         self.env["AUTHENTIK_TOKEN"] = self.token
         self.env["PYTHONPATH"] = str(BENCH) + os.pathsep + self.env.get("PYTHONPATH", "")
         self.counter = 0
+        self.micro = ""
 
     def sizes(self, mode: str) -> list[int]:
         a = self.args
@@ -508,6 +519,7 @@ class Bench:
         variants = [
             ("floor + pydantic validation", ("--work", "validate")),
             ("floor + validation + row/payload", ("--work", "row")),
+            ("floor + validation + row + retry", ("--work", "row", "--retry")),
             ("floor, bare urllib3 client", ("--client", "urllib3")),
         ]
         for mode in modes:
@@ -583,36 +595,26 @@ class Bench:
         print(self.header())
         print()
         for size, latency, parts in self.capacity:
-            texts = []
+            print(f"simulator capacity, {size:,} connections at {latency} ms:")
             for kind, value, unit in parts:
-                fastest = max(
-                    (
-                        r.rate or 0
-                        for r in self.rows
-                        if r.mode == kind
-                        and r.size == size
-                        and r.latency == latency
-                        and not r.workload.startswith("dlt")
-                    ),
-                    default=0,
-                )
-                factor = value / fastest if fastest else float("inf")
-                flag = "" if factor >= 3 else "  <-- under 3x: the simulator may limit this client"
-                texts.append(
-                    f"{kind} {value:,.0f} {unit} vs fastest client {fastest:,.0f} ({factor:.1f}x){flag}"
-                )
-            print(f"simulator capacity, {size:,} connections at {latency} ms: " + "; ".join(texts))
+                same = [r for r in self.rows if r.mode == kind and r.size == size and r.latency == latency]
+                for label, prefix in (("sync", "sync"), ("floor", "floor (")):
+                    rate = max((r.rate or 0 for r in same if r.workload.startswith(prefix)), default=0)
+                    if not rate:
+                        continue
+                    factor = value / rate
+                    flag = "" if factor >= 3 else "  <-- under 3x: the simulator may limit it"
+                    what = f"{factor:5.1f}x the {label} ({rate:,.0f} conn/s)"
+                    print(f"  {kind:8} {value:9,.0f} {unit} = {what}{flag}")
         print()
         print_table(self.rows)
         print()
-        print(
-            "conn/s = connections / wall time of the measured process (start-up and imports excluded); CPU ="
-        )
-        print("user+sys of all its threads per connection; peak RSS = its VmHWM; vs floor = conn/s divided")
-        print("by the floor's at the same size, latency and concurrency; sim busy = simulator CPU / wall")
-        print("(100% = one core: the simulator would be the bottleneck). Medians of the runs.")
+        print(NOTES.strip())
         for note in self.skipped:
             print(f"skipped: {note}")
+        if self.micro:
+            print()
+            print("per-step costs (bench/micro_costs.py): " + self.micro.strip())
         print()
         self.print_targets()
         print(
@@ -733,6 +735,22 @@ def main(argv: list[str] | None = None) -> int:
     failure = None
     try:
         bench.run()
+        if not args.no_micro:
+            micro = subprocess.run(
+                [
+                    sys.executable,
+                    str(BENCH / "micro_costs.py"),
+                    "--connections",
+                    "20000",
+                    "--shape",
+                    args.shape,
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                env=bench.env,
+            )
+            bench.micro = micro.stdout if micro.returncode == 0 else f"failed: {micro.stderr[-500:]}"
     except WorkerFailed as exc:
         failure = exc
     finally:
