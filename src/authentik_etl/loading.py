@@ -52,6 +52,7 @@ class Stager:
         self.con = duckdb.connect(str(path))
         self.con.execute(sqlfiles.read("staging.sql"))
         self._connections: list[dict[str, Any]] = []
+        self._ids: dict[str, list[int]] = {"stg_seen": [], "stg_gone": []}
         self._seq = 0
 
     def add_connection(self, row: dict[str, Any]) -> None:
@@ -65,10 +66,17 @@ class Stager:
         if self._connections:
             self._append("stg_connections", self._connections, CONNECTION_SCHEMA)
             self._connections = []
+        for table, ids in self._ids.items():
+            if ids:
+                self._append_table(table, pa.table({"pk": pa.array(ids, pa.int64())}))
+                ids.clear()
 
     def add_ids(self, table: str, ids: list[int]) -> None:
-        if ids:
-            self._append_table(table, pa.table({"pk": pa.array(ids, pa.int64())}))
+        """Buffer ids (one insert per page would cost ~10 ms each); flushed in batches."""
+        buffer = self._ids[table]
+        buffer.extend(ids)
+        if len(buffer) >= BATCH_ROWS * 10:
+            self.flush()
 
     def add_errors(self, rows: list[dict[str, Any]]) -> None:
         if rows:

@@ -8,11 +8,11 @@ enumerations are plain strings so new values are kept, never rejected.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 KNOWN_MATCHING_MODES = ("identifier", "email_link", "email_deny", "username_link", "username_deny")
@@ -120,8 +120,8 @@ def _describe(exc: ValidationError) -> str:
 
 
 def dump_payload(payload: Any) -> str:
-    """Compact JSON, as authentik (Django REST framework) renders it."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, as authentik (Django REST framework) renders it (key order kept, UTF-8)."""
+    return pydantic_core.to_json(payload).decode("utf-8")
 
 
 def connection_row(conn: Connection, payload: str) -> dict[str, Any]:

@@ -140,7 +140,7 @@ def _fetch_and_apply(
         fetcher.fetch_sources()
         if settings.ids is None:
             clock = time.monotonic()
-            fetcher.verify(_unseen_live_connections(stager.con, settings.db_path))
+            fetcher.verify(_unseen_live_connections(stager, settings.db_path))
             _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
         stats.http = dict(client.status_counts)
         if cancel is not None and cancel.is_set():
@@ -151,16 +151,17 @@ def _fetch_and_apply(
     return _apply(settings, run_id, staging, stats)
 
 
-def _unseen_live_connections(stager: duckdb.DuckDBPyConnection, db_path: Path) -> list[int]:
+def _unseen_live_connections(stager: loading.Stager, db_path: Path) -> list[int]:
     """Live connections in the database that this run's listing did not return."""
-    stager.execute(f"ATTACH '{loading.quote_path(db_path)}' AS target (READ_ONLY)")
+    stager.flush()
+    stager.con.execute(f"ATTACH '{loading.quote_path(db_path)}' AS target (READ_ONLY)")
     try:
-        rows = stager.execute(
+        rows = stager.con.execute(
             "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
             "AND pk NOT IN (SELECT pk FROM stg_seen) ORDER BY pk"
         ).fetchall()
     finally:
-        stager.execute("DETACH target")
+        stager.con.execute("DETACH target")
     return [pk for (pk,) in rows]
 
 
