@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import requests
+import urllib3
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics, write_to_textfile
 
 from authentik_etl import db
+from authentik_etl.client import make_pool
 from authentik_etl.errors import EtlError
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TABLES = ("sources", "source_property_mappings", "user_source_connections", "sync_runs", "sync_errors")
 OUTCOMES = ("inserted", "updated", "unchanged", "deleted", "failed")
-PING_TIMEOUT = (5.0, 10.0)
+PING_TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
 APPLIED = "('succeeded', 'partial')"  # runs whose data was applied
 
 disable_created_metrics()
@@ -102,9 +103,12 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> float:
 def ping(base: str, suffix: str) -> None:
     """GET <base>/<suffix> (healthchecks.io style); a failed ping is only a warning."""
     url = f"{base.rstrip('/')}/{suffix}"
+    pool = make_pool(url, headers={"User-Agent": "authentik-etl"}, pool_size=1, timeout=PING_TIMEOUT)
     try:
-        response = requests.get(url, timeout=PING_TIMEOUT, allow_redirects=True)
-        if response.status_code >= 400:
-            log.warning("monitoring ping %s answered HTTP %d", url, response.status_code)
-    except requests.RequestException as exc:
+        response = pool.request("GET", url, redirect=True, retries=urllib3.Retry(total=2, redirect=3))
+        if response.status >= 400:
+            log.warning("monitoring ping %s answered HTTP %d", url, response.status)
+    except urllib3.exceptions.HTTPError as exc:
         log.warning("monitoring ping %s failed: %s", url, type(exc).__name__)
+    finally:
+        pool.clear()
