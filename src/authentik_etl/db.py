@@ -18,7 +18,14 @@ log = logging.getLogger(__name__)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>\S+) \(PID (?P<pid>\d+)\)")
 
 
-def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+# The sync's own connections (staging and apply) stay within this much memory and spill to disk
+# beyond it, so a million-connection run fits a small container; readers keep DuckDB's default.
+SYNC_SETTINGS = {"memory_limit": "256MB", "preserve_insertion_order": False}
+
+
+def connect(
+    path: Path, *, read_only: bool = False, wait: float = 0.0, config: dict[str, object] | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file; wait up to `wait` seconds for another process's lock to go."""
     if read_only and not path.exists():
         raise ConfigError(f"no database at {path}: run `authentik-etl sync` first, or pass --db")
@@ -26,7 +33,7 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0.0) -> duckdb
     delay = 0.2
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
         except duckdb.IOException as exc:
             error = _open_error(path, exc)
             if not isinstance(error, DatabaseLockedError) or time.monotonic() + delay > deadline:

@@ -49,7 +49,7 @@ class Stager:
     def __init__(self, path: Path) -> None:
         self.path = path
         remove_staging(path)
-        self.con = duckdb.connect(str(path))
+        self.con = duckdb.connect(str(path), config=dict(db.SYNC_SETTINGS))
         self.con.execute(sqlfiles.read("staging.sql"))
         self._connections: list[dict[str, Any]] = []
         self._ids: dict[str, list[int]] = {"stg_seen": [], "stg_gone": []}

@@ -186,7 +186,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         _record_run(con, run_id, result)
 
     clock = time.monotonic()
-    con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS)
+    con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS, config=db.SYNC_SETTINGS)
     try:
         loading.apply(
             con,
