@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from authentik_etl import models
 from authentik_etl.client import AuthentikClient
 from authentik_etl.db import now
+from authentik_etl.dispatch import Dispatcher
 from authentik_etl.errors import ApiError, AuthError, InterruptedRun, NotFoundError
 from authentik_etl.loading import Stager
 from authentik_etl.pagination import CONNECTIONS_PATH, SOURCES_PATH, Page, fetch_all, fetch_page
 from authentik_etl.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
-CANCEL_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -36,7 +35,6 @@ class FetchStats:
     gone: int = 0
     retries: int = 0
     verified: int = 0
-    discovery_complete: bool = True
     discovery_errors: int = 0
     api_shape: str | None = None
     sources_complete: bool = False
@@ -44,7 +42,7 @@ class FetchStats:
 
 
 @dataclass
-class _Outcome:
+class Outcome:
     """What a worker made of one connection (or one page of them)."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -142,10 +140,10 @@ class Fetcher:
             self.stats.verified = len(candidates)
             self._run_pool(lambda runner: runner.queue.extend(candidates))
 
-    def _run_pool(self, setup: Callable[[_Runner], None]) -> None:
+    def _run_pool(self, setup: Callable[[Dispatcher], None]) -> None:
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="fetch")
         try:
-            runner = _Runner(self, pool)
+            runner = Dispatcher(self, pool)
             setup(runner)
             runner.drain()
         except BaseException:
@@ -159,9 +157,9 @@ class Fetcher:
         self.stats.http = dict(self.client.status_counts)
 
     # -- worker tasks (run in the pool) -------------------------------------------------------
-    def retrieve_one(self, pk: int) -> _Outcome:
+    def retrieve_one(self, pk: int) -> Outcome:
         path = f"{CONNECTIONS_PATH}{pk}/"
-        out = _Outcome()
+        out = Outcome()
         try:
             payload, _ = self._call(lambda: self.client.get_json(path))
         except NotFoundError as exc:
@@ -176,15 +174,15 @@ class Fetcher:
         self._validate(payload, out, expected_pk=pk)
         return out
 
-    def list_page(self, page: int) -> _Outcome:
+    def list_page(self, page: int) -> Outcome:
         result, _ = self._call(lambda: fetch_page(self.client, CONNECTIONS_PATH, page, self.page_size))
-        out = _Outcome(page=result)
+        out = Outcome(page=result)
         if self.mode == "list":
             for item in result.results:
                 self._validate(item, out)
         return out
 
-    def _validate(self, payload: Any, out: _Outcome, expected_pk: int | None = None) -> None:
+    def _validate(self, payload: Any, out: Outcome, expected_pk: int | None = None) -> None:
         pk = payload.get("pk") if isinstance(payload, dict) else None
         pk = expected_pk if expected_pk is not None else (pk if isinstance(pk, int) else None)
         try:
@@ -202,7 +200,7 @@ class Fetcher:
         out.sources.append((source, models.raw_source_of(payload)))
 
     # -- bookkeeping (calling thread) ---------------------------------------------------------
-    def absorb(self, out: _Outcome) -> None:
+    def absorb(self, out: Outcome) -> None:
         for row in out.rows:
             self.stager.add_connection(row)
         for source, raw in out.sources:
@@ -230,107 +228,3 @@ class Fetcher:
             "error": text or str(exc),
             "at": now(),
         }
-
-
-class _Runner:
-    """The scheduling loop of one fetch: keeps at most `concurrency` calls in flight."""
-
-    def __init__(self, fetcher: Fetcher, pool: ThreadPoolExecutor) -> None:
-        self.f, self.pool = fetcher, pool
-        self.queue: deque[int] = deque()
-        self.inflight: dict[Future[_Outcome], tuple[str, int]] = {}
-        self.next_page = 0  # 0: no discovery
-        self.last_page = 0
-        self.first_count: int | None = None
-        self.submitted: set[int] = set()
-        self.pages_done = 0
-
-    def explicit(self, ids: list[int]) -> None:
-        self.f.stats.discovered = len(ids)
-        self.f.stats.discovery_complete = False
-        self.f.stager.add_ids("stg_seen", ids)
-        self.queue.extend(ids)
-
-    def discover(self) -> None:
-        self.next_page = 1
-        self.last_page = 1
-
-    def drain(self) -> None:
-        while True:
-            self._fill()
-            if not self.inflight:
-                return
-            done, _ = wait(list(self.inflight), timeout=CANCEL_POLL_SECONDS, return_when=FIRST_COMPLETED)
-            if self.f.cancel.is_set():
-                raise InterruptedRun("interrupted: nothing applied")
-            for future in done:
-                kind, number = self.inflight.pop(future)
-                self._handle(kind, number, future)
-
-    def _fill(self) -> None:
-        page_slots = self.f.concurrency if self.f.mode == "list" else 1
-        while len(self.inflight) < self.f.concurrency:
-            pages_inflight = sum(1 for kind, _ in self.inflight.values() if kind == "page")
-            can_page = self.next_page and self.next_page <= self.last_page
-            if can_page and pages_inflight < page_slots and (self.next_page == 1 or self.pages_done):
-                self._submit_page()
-            elif self.queue:
-                pk = self.queue.popleft()
-                self.inflight[self.pool.submit(self.f.retrieve_one, pk)] = ("retrieve", pk)
-            else:
-                return
-
-    def _submit_page(self) -> None:
-        number = self.next_page
-        self.next_page += 1
-        self.inflight[self.pool.submit(self.f.list_page, number)] = ("page", number)
-
-    def _handle(self, kind: str, number: int, future: Future[_Outcome]) -> None:
-        try:
-            out = future.result()
-        except NotFoundError:
-            if kind != "page" or number == 1:
-                raise
-            log.warning("list page %d vanished while paging (the list shrank); continuing", number)
-            self._stop_paging()
-            return
-        except AuthError:
-            raise
-        except ApiError as exc:
-            if number == 1:
-                raise  # nothing discovered at all: the run fails
-            log.warning("list page %d failed after retries: %s", number, exc)
-            self.f._error(None, "discover", exc)
-            self.f.stats.discovery_errors += 1
-            return
-        if kind == "page":
-            self._take_page(out)
-        self.f.absorb(out)
-
-    def _take_page(self, out: _Outcome) -> None:
-        page = out.page
-        assert page is not None
-        self.pages_done += 1
-        if self.first_count is None:
-            self.first_count = page.count
-        elif page.count != self.first_count:
-            log.warning(
-                "the connection list changed while paging (count %d, now %d): connections it shifted "
-                "past are checked one by one at the end",
-                self.first_count,
-                page.count,
-            )
-            self.first_count = page.count
-        self.last_page = max(self.last_page, page.total_pages, page.next)
-        ids = [
-            item["pk"] for item in page.results if isinstance(item, dict) and isinstance(item.get("pk"), int)
-        ]
-        new = [pk for pk in ids if pk not in self.submitted]
-        self.submitted.update(new)
-        self.f.stats.discovered += len(new)
-        self.f.stager.add_ids("stg_seen", new)
-        if self.f.mode == "retrieve":
-            self.queue.extend(new)
-
-    def _stop_paging(self) -> None:
-        self.last_page = min(self.last_page, self.next_page - 1)
