@@ -215,7 +215,18 @@ def test_token_never_appears_in_logs_database_exports_or_errors(simulator, db_pa
     out = tmp_path / "exports"
     env = env_for(sim, db_path)
     outputs = [
-        cli("sync", "--log-level", "DEBUG", "--max-attempts", "10", "--export", str(out), env=env),
+        cli(
+            "sync",
+            "--log-level",
+            "DEBUG",
+            "--max-attempts",
+            "10",
+            "--export",
+            str(out),
+            "--metrics-file",
+            str(tmp_path / "metrics.prom"),
+            env=env,
+        ),
         cli("sync", "--log-format", "json", "--log-level", "DEBUG", env=env),
         cli("sync", env={**env, "AUTHENTIK_URL": "http://127.0.0.1:9"}, timeout=60),
         cli("sync", "--help"),
@@ -227,5 +238,6 @@ def test_token_never_appears_in_logs_database_exports_or_errors(simulator, db_pa
     texts = [p.stdout + p.stderr for p in outputs]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(f.suffix == ".parquet" for f in files) and db_path in files
+    assert tmp_path / "metrics.prom" in files
     for blob in [t.encode() for t in texts] + [f.read_bytes() for f in files]:
         assert TOKEN.encode() not in blob
