@@ -131,6 +131,7 @@ class Fetcher:
         else:
             explicit = list(ids)
             self._run_pool(lambda runner: runner.explicit(explicit))
+        self.stats.discovered = self.stager.count_distinct("stg_seen")
         return self.stats
 
     def verify(self, candidates: list[int]) -> None:

@@ -78,6 +78,14 @@ class Stager:
         if len(buffer) >= BATCH_ROWS * 10:
             self.flush()
 
+    def count_distinct(self, table: str) -> int:
+        """Distinct ids staged in stg_seen or stg_gone."""
+        if table not in self._ids:
+            raise ValueError(f"not an id table: {table}")
+        self.flush()
+        rows = self.con.execute(f"SELECT count(DISTINCT pk) FROM {table}").fetchall()
+        return int(rows[0][0])
+
     def add_errors(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self._append("stg_errors", rows, ERROR_SCHEMA)
