@@ -104,3 +104,13 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | N
     """The first row of a query, with the result fully consumed (DuckDB 2 wants that)."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def quote_ident(name: str) -> str:
+    """An SQL identifier (table, column), quoted: the one place names enter SQL text."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A string literal for the few statements that take no bind parameter (ATTACH, COPY TO)."""
+    return "'" + text.replace("'", "''") + "'"

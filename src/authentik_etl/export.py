@@ -38,14 +38,6 @@ class ExportResult:
     pruned: list[Path]
 
 
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def check_out_dir(out: Path, db_path: Path) -> None:
     out, database = out.resolve(), db_path.resolve()
     if out == database or out == database.parent:
@@ -126,13 +118,13 @@ def _write_all(
 
 
 def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, fmt: str, part: str | None) -> dict:
-    query = f"SELECT * FROM {quote_ident(name)}"
+    query = f"SELECT * FROM {db.quote_ident(name)}"
     partitioned = part is not None and PARTITIONABLE[part] == name
     target = folder / (name if partitioned else f"{name}.{fmt}")
-    options = FORMATS[fmt] + (f", PARTITION_BY ({quote_ident(part)})" if partitioned else "")
-    con.execute(f"COPY ({query}) TO {quote_literal(str(target))} ({options})")
+    options = FORMATS[fmt] + (f", PARTITION_BY ({db.quote_ident(part)})" if partitioned else "")
+    con.execute(f"COPY ({query}) TO {db.quote_literal(str(target))} ({options})")
     columns = con.execute(f"DESCRIBE {query}").fetchall()
-    rows = db.first_row(con, f"SELECT count(*) FROM {quote_ident(name)}")
+    rows = db.first_row(con, f"SELECT count(*) FROM {db.quote_ident(name)}")
     entry = {
         "file": target.name + ("/" if partitioned else ""),
         "kind": "view" if name in VIEWS else "table",

@@ -83,7 +83,7 @@ class Stager:
         if table not in self._ids:
             raise ValueError(f"not an id table: {table}")
         self.flush()
-        rows = self.con.execute(f"SELECT count(DISTINCT pk) FROM {table}").fetchall()
+        rows = self.con.execute(f"SELECT count(DISTINCT pk) FROM {db.quote_ident(table)}").fetchall()
         return int(rows[0][0])
 
     def add_errors(self, rows: list[dict[str, Any]]) -> None:
@@ -94,10 +94,8 @@ class Stager:
         for row in rows:
             self._seq += 1
             row["seq"] = self._seq
-            row["pk"] = str(row["pk"])
         seq_of = {row["pk"]: row["seq"] for row in rows}
         for m in mappings:
-            m["source_pk"] = str(m["source_pk"])
             m["seq"] = seq_of[m["source_pk"]]
         if rows:
             self._append_table("stg_sources", pa.Table.from_pylist(rows))
@@ -106,15 +104,12 @@ class Stager:
 
     def _append(self, table: str, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
         columns = {name: [row.get(name) for row in rows] for name in schema.names}
-        for name in ("source_pk",):
-            if name in columns:
-                columns[name] = [None if v is None else str(v) for v in columns[name]]
         self._append_table(table, pa.table(columns, schema=schema))
 
     def _append_table(self, table: str, batch: pa.Table) -> None:
         self.con.register("batch", batch)
         try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM batch")
+            self.con.execute(f"INSERT INTO {db.quote_ident(table)} BY NAME SELECT * FROM batch")
         finally:
             self.con.unregister("batch")
 
@@ -148,7 +143,7 @@ def apply(
 ) -> ApplyResult:
     """Apply the staged run in one transaction; `finish` writes the run record inside it."""
     params = {"now": now, "run_id": run_id, "sources_complete": sources_complete}
-    con.execute(f"ATTACH '{quote_path(staging)}' AS stg (READ_ONLY)")
+    con.execute(f"ATTACH {db.quote_literal(str(staging))} AS stg (READ_ONLY)")
     try:
         con.execute("BEGIN")
         try:
@@ -180,7 +175,3 @@ def _apply_statements(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) ->
         elif name.startswith("50_"):
             result.deleted += changed[0][0] if changed else 0
     return result
-
-
-def quote_path(path: Path) -> str:
-    return str(path).replace("'", "''")

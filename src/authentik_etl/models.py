@@ -125,12 +125,13 @@ def dump_payload(payload: Any) -> str:
 
 
 def connection_row(conn: Connection, payload: str) -> dict[str, Any]:
+    """The flat row of a connection, ready for an Arrow batch (UUIDs as text)."""
     source = conn.source_object
     assert source is not None  # guaranteed by the validator
     return {
         "pk": conn.pk,
         "user_pk": conn.user,
-        "source_pk": source.pk,
+        "source_pk": str(source.pk),
         "identifier": conn.identifier,
         "created": conn.created,
         "last_updated": conn.last_updated,
@@ -148,6 +149,7 @@ SOURCE_COLUMNS = (
 def source_row(source: Source, raw: dict[str, Any], *, authoritative: bool) -> dict[str, Any]:
     """The flat row of a source; `raw` is the object as received, kept as `payload`."""
     row = {name: getattr(source, name) for name in SOURCE_COLUMNS}
+    row["pk"] = str(source.pk)
     themed = source.icon_themed_urls
     row["icon_themed_urls"] = None if themed is None else dump_payload(themed)
     row["payload"] = dump_payload(raw)
@@ -159,7 +161,7 @@ def mapping_rows(source: Source) -> list[dict[str, Any]]:
     rows = []
     for kind, pks in (("user", source.user_property_mappings), ("group", source.group_property_mappings)):
         rows.extend(
-            {"source_pk": source.pk, "kind": kind, "mapping_pk": pk, "position": i}
+            {"source_pk": str(source.pk), "kind": kind, "mapping_pk": pk, "position": i}
             for i, pk in enumerate(pks)
         )
     return rows

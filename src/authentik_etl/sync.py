@@ -154,7 +154,7 @@ def _fetch_and_apply(
 def _unseen_live_connections(stager: loading.Stager, db_path: Path) -> list[int]:
     """Live connections in the database that this run's listing did not return."""
     stager.flush()
-    stager.con.execute(f"ATTACH '{loading.quote_path(db_path)}' AS target (READ_ONLY)")
+    stager.con.execute(f"ATTACH {db.quote_literal(str(db_path))} AS target (READ_ONLY)")
     try:
         rows = stager.con.execute(
             "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
