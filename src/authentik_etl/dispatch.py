@@ -12,7 +12,7 @@ import queue
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from authentik_etl.errors import ApiError, AuthError, InterruptedRun, NotFoundError
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("authentik_etl.fetching")
 CANCEL_POLL_SECONDS = 0.25
+RETRIEVES_PER_TASK = 8  # fewer hand-offs to the calling thread; requests in flight stay <= concurrency
 QUEUE_LOW = 1_000  # list the next page only when fewer ids than this wait: memory stays flat
 
 
@@ -71,15 +72,16 @@ class Dispatcher:
             if can_page and self.pages_inflight < page_slots and (self.next_page == 1 or self.pages_done):
                 self.pages_inflight += 1
                 self.next_page += 1
-                self._submit(("page", self.next_page - 1), self.f.list_page)
+                self._submit(("page", self.next_page - 1), self.f.list_page, self.next_page - 1)
             elif self.queue:
-                pk = self.queue.popleft()
-                self._submit(("retrieve", pk), self.f.retrieve_one)
+                size = max(1, min(RETRIEVES_PER_TASK, len(self.queue) // self.f.concurrency))
+                pks = [self.queue.popleft() for _ in range(size)]
+                self._submit(("retrieve", pks[0]), self.f.retrieve_many, pks)
             else:
                 return
 
-    def _submit(self, key: tuple[str, int], task: Callable[[int], Outcome]) -> None:
-        future = self.pool.submit(task, key[1])
+    def _submit(self, key: tuple[str, int], task: Callable[[Any], Outcome], arg: Any) -> None:
+        future = self.pool.submit(task, arg)
         self.inflight[future] = key
         future.add_done_callback(self.done.put)
 

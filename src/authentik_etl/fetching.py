@@ -158,9 +158,16 @@ class Fetcher:
         self.stats.http = dict(self.client.status_counts)
 
     # -- worker tasks (run in the pool) -------------------------------------------------------
-    def retrieve_one(self, pk: int) -> Outcome:
-        path = f"{CONNECTIONS_PATH}{pk}/"
+    def retrieve_many(self, pks: list[int]) -> Outcome:
+        """Retrieve a few connections one after the other: one task, one hand-off to the caller."""
         out = Outcome()
+        for pk in pks:
+            self.retrieve_one(pk, out)
+        return out
+
+    def retrieve_one(self, pk: int, out: Outcome | None = None) -> Outcome:
+        path = f"{CONNECTIONS_PATH}{pk}/"
+        out = Outcome() if out is None else out
         try:
             payload, _ = self._call(lambda: self.client.get_json(path))
         except NotFoundError as exc:
