@@ -11,7 +11,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # A plain (non-editable) install, as users get it: proves sql/ ships inside the package.
+# build/ goes first: setuptools would otherwise ship files since deleted from the tree.
 $(STAMP): $(BIN)/python pyproject.toml $(shell find src sql -type f -not -name '*.pyc')
+	rm -rf build
 	$(BIN)/python -m pip install --quiet '.[test]'
 	touch $(STAMP)
 

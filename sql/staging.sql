@@ -1,7 +1,10 @@
 -- The staging database of one run (a file beside the main database, removed after the run).
 CREATE TABLE stg_connections (
     seq BIGINT, pk BIGINT, user_pk BIGINT, source_pk UUID, identifier VARCHAR,
-    created TIMESTAMPTZ, last_updated TIMESTAMPTZ, payload VARCHAR
+    created TIMESTAMPTZ, last_updated TIMESTAMPTZ,
+    -- JSON (validated here, as rows arrive, not in the final apply) and zstd: 2x cheaper to append
+    -- than DuckDB's default string compression, and the type the apply inserts without a cast.
+    payload JSON USING COMPRESSION zstd
 );
 CREATE TABLE stg_sources (
     seq BIGINT, pk UUID, name VARCHAR, slug VARCHAR, enabled BOOLEAN, promoted BOOLEAN,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 from conftest import SHAPES, db_connections, db_rows, expected_connections, run_sync
 
 from authentik_etl import loading
-from authentik_etl.errors import AuthError, RetriableApiError
+from authentik_etl.errors import AuthError, DatabaseError, RetriableApiError
 from authentik_etl.simulator import Dataset, Faults
 
 
@@ -207,6 +208,29 @@ def test_a_failure_during_apply_rolls_everything_back(simulator, db_path, monkey
 
     monkeypatch.setattr(loading.sqlfiles, "listing", failing_listing)
     with pytest.raises(Exception, match="no_such_table"):
+        run_sync(sim, db_path)
+    assert db_rows(db_path, "SELECT * FROM user_source_connections ORDER BY pk") == before
+    assert db_rows(db_path, "SELECT enabled FROM sources WHERE slug = 'etl-ldap'") == [(True,)]
+    assert db_rows(db_path, "SELECT status FROM sync_runs ORDER BY started_at") == [
+        ("succeeded",),
+        ("failed",),
+    ]
+
+
+def test_a_duplicated_connection_pk_fails_the_apply_and_rolls_back(simulator, db_path) -> None:
+    """pk is not declared PRIMARY KEY (migration 0003): the apply checks uniqueness itself."""
+    dataset = Dataset.generate(connections=30, seed=3)
+    sim = simulator(dataset)
+    run_sync(sim, db_path)
+    con = duckdb.connect(str(db_path))
+    con.execute(
+        "INSERT INTO user_source_connections SELECT * FROM user_source_connections WHERE pk = "
+        "(SELECT min(pk) FROM user_source_connections)"
+    )
+    con.close()
+    before = db_rows(db_path, "SELECT * FROM user_source_connections ORDER BY pk")
+    dataset.update_source("etl-ldap", enabled=False)
+    with pytest.raises(DatabaseError, match="more than once: nothing was applied"):
         run_sync(sim, db_path)
     assert db_rows(db_path, "SELECT * FROM user_source_connections ORDER BY pk") == before
     assert db_rows(db_path, "SELECT enabled FROM sources WHERE slug = 'etl-ldap'") == [(True,)]

@@ -1,8 +1,16 @@
 -- The newest staged version of each connection (its seq), and what applying it changes.
--- Kept lean (no payload copy) so a million changed rows apply within the memory limit.
+-- Kept lean (no payload copy) so a million changed rows apply within the memory limit. Every
+-- flattened column is a function of the payload, so comparing payloads (by a 64-bit hash computed
+-- on both sides here, never stored) finds every change.
 CREATE OR REPLACE TEMP TABLE chosen_connections AS
-WITH latest AS (
-    SELECT pk, max(seq) AS seq FROM stg.stg_connections GROUP BY pk
+WITH staged AS (
+    SELECT pk, max(seq) AS seq, arg_max(hash(payload), seq) AS payload_hash
+    FROM stg.stg_connections
+    GROUP BY pk
+),
+stored AS (
+    SELECT pk, first_seen_at, deleted_at, hash(payload) AS payload_hash
+    FROM user_source_connections
 )
 SELECT
     s.pk,
@@ -10,15 +18,8 @@ SELECT
     t.first_seen_at,
     CASE
         WHEN t.pk IS NULL THEN 'inserted'
-        WHEN t.deleted_at IS NOT NULL
-          OR t.user_pk IS DISTINCT FROM s.user_pk
-          OR t.source_pk IS DISTINCT FROM s.source_pk
-          OR t.identifier IS DISTINCT FROM s.identifier
-          OR t.created IS DISTINCT FROM s.created
-          OR t.last_updated IS DISTINCT FROM s.last_updated
-          OR t.payload::VARCHAR IS DISTINCT FROM s.payload THEN 'updated'
+        WHEN t.deleted_at IS NOT NULL OR t.payload_hash <> s.payload_hash THEN 'updated'
         ELSE 'unchanged'
     END AS change
-FROM latest
-JOIN stg.stg_connections AS s ON s.pk = latest.pk AND s.seq = latest.seq
-LEFT JOIN user_source_connections AS t ON t.pk = s.pk;
+FROM staged AS s
+LEFT JOIN stored AS t ON t.pk = s.pk;
