@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from pydantic_core import from_json
 
     from authentik_etl import loading, models
-    from authentik_etl.fetching import Fetcher, _Outcome
+    from authentik_etl.fetching import Fetcher, Outcome
     from authentik_etl.retry import RetryPolicy
     from authentik_etl.simulator import Dataset
     from authentik_etl.simulator.api import App
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     add("models.connection_row", each(lambda pair: models.connection_row(*pair), pairs))
     add(
         "Fetcher._validate (validate + dump + row)",
-        each(lambda x: fetcher._validate(x, _Outcome()), payloads),
+        each(lambda x: fetcher._validate(x, Outcome()), payloads),
     )
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -129,3 +129,49 @@ def test_any_json_value_is_read_or_rejected_with_payload_error(payload) -> None:
     except models.PayloadError:
         return
     assert conn.source_object is not None
+
+
+def outcome(parse, payload):
+    """What parsing gives: the connection, or the error text."""
+    try:
+        return parse(payload)
+    except models.PayloadError as exc:
+        return f"PayloadError: {exc}"
+
+
+@relaxed
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(("2024.10.5", "2025.12.4")), st.sampled_from(SOURCE_FIELDS), json_values),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_source_cache_parses_exactly_as_parse_connection(edits) -> None:
+    """A run of connections sharing a source, some with that source edited: same results."""
+    cache = models.SourceCache()
+    for release, source_field, value in edits + edits:
+        payload = sample_json(release, "retrieve_ok")
+        key = "source" if isinstance(payload["source"], dict) else "source_obj"
+        unedited = outcome(cache.parse_connection, json.loads(json.dumps(payload)))
+        assert unedited == models.parse_connection(payload)
+        payload[key][source_field] = value
+        assert outcome(cache.parse_connection, payload) == outcome(models.parse_connection, payload)
+
+
+def test_source_cache_validates_each_distinct_source_once(monkeypatch) -> None:
+    payloads = [sample_json("2025.12.4", "retrieve_ok") for _ in range(5)]
+    payloads[3]["source_obj"]["name"] = "renamed"
+    calls = []
+    real = models.Connection.model_validate
+
+    def counting(data, *args, **kwargs):
+        calls.append(isinstance(data["source_obj"], dict))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(models.Connection, "model_validate", counting)
+    cache = models.SourceCache()
+    names = [cache.parse_connection(p).source_object.name for p in payloads]
+    assert names[3] == "renamed" and len(set(names)) == 2
+    # a raw source object was validated for the first payload, the edited one, and the one after
+    assert calls == [True, False, False, True, True]

@@ -73,6 +73,7 @@ class Fetcher:
         self.stats = FetchStats()
         self._lock = threading.Lock()
         self._sources: dict[Any, tuple[models.Source, dict[str, Any]]] = {}
+        self._source_cache = models.SourceCache()
 
     # -- the retry policy, with an interruptible sleep -------------------------------------
     def _call(self, fn: Callable[[], Any]) -> tuple[Any, int]:
@@ -194,7 +195,7 @@ class Fetcher:
         pk = payload.get("pk") if isinstance(payload, dict) else None
         pk = expected_pk if expected_pk is not None else (pk if isinstance(pk, int) else None)
         try:
-            conn = models.parse_connection(payload)
+            conn = self._source_cache.parse_connection(payload)
             if expected_pk is not None and conn.pk != expected_pk:
                 raise models.PayloadError(f"asked for connection {expected_pk}, got pk {conn.pk}")
         except models.PayloadError as exc:

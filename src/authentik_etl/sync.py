@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -67,7 +69,7 @@ def sync(
     """Run one sync; raise EtlError subclasses for runs that fail (recorded as 'failed')."""
     started, clock = db.now(), time.monotonic()
     run_id = new_run_id(started)
-    with RunLock(settings.db_path), logs.context(run_id=run_id):
+    with RunLock(settings.db_path), logs.context(run_id=run_id), fewer_gc_passes():
         _start_run(settings, run_id, started)
         try:
             result = _fetch_and_apply(settings, run_id, cancel, on_progress, policy)
@@ -82,6 +84,23 @@ def sync(
             loading.remove_staging(loading.staging_path(settings.db_path))
     result.seconds = time.monotonic() - clock
     return result
+
+
+@contextmanager
+def fewer_gc_passes(young: int = 10_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while a sync lasts (restored afterwards).
+
+    A sync allocates millions of short-lived objects (parsed JSON, rows) that are freed by
+    reference counting; with the default threshold (700) the collector still walked them about
+    every page and took about a tenth of a list sync's CPU (median of 3: 5.6 -> 5.0 s for 100k
+    connections). It still runs, so memory stays bounded.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(young, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _start_run(settings: SyncSettings, run_id: str, started: datetime) -> None:
