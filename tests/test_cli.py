@@ -165,6 +165,10 @@ def test_unreachable_url_exits_1_with_a_clear_message(db_path) -> None:
         (("--ids", "-4"), {}, "bad connection id"),
         (("--ids", "1-100000000"), {}, "too many"),
         (("--concurrency", "0"), {}, "--concurrency"),
+        (("--max-rps", "0"), {}, "--max-rps 0 is out of range"),
+        (("--max-rps", "-2"), {}, "--max-rps -2 is out of range"),
+        (("--max-rps", "nan"), {}, "--max-rps nan is out of range"),
+        (("--max-rps", "inf"), {}, "--max-rps inf is out of range"),
         (("--db", "/"), {}, "is a directory"),
     ],
 )

@@ -41,6 +41,7 @@ from authentik_etl.errors import (
     NotFoundError,
     RetriableApiError,
 )
+from authentik_etl.pacing import Pacer
 from authentik_etl.retry import parse_retry_after
 
 API_PREFIX = "/api/v3"
@@ -63,9 +64,11 @@ class AuthentikClient:
         connect_timeout: float = 10.0,
         ca_bundle: str | None = None,
         user_agent: str = f"authentik-etl/{__version__}",
+        pacer: Pacer | None = None,
     ) -> None:
         self.api_root = base_url.rstrip("/") + API_PREFIX
         self._token = token
+        self._pacer = pacer
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": user_agent}
         self.pool = make_pool(
             self.api_root,
@@ -84,6 +87,8 @@ class AuthentikClient:
         """GET api_root + path; the parsed JSON of a 200 answer, or an ApiError."""
         url = self.api_root + path
         target = f"{url}?{urlencode(params)}" if params else url
+        if self._pacer is not None:
+            self._pacer.wait()
         try:
             response = self.pool.request("GET", target, redirect=False, retries=False)
         except MaxRetryError as exc:  # not raised with retries=False, but keep its reason if it is

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from authentik_etl.errors import ConfigError
+from authentik_etl.pacing import check_max_rps
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,7 @@ class SyncSettings:
     page_size: int = 100
     ca_bundle: str | None = None
     user_agent: str = "authentik-etl"
+    max_rps: float | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in ("retrieve", "list"):
@@ -178,6 +180,7 @@ class SyncSettings:
             raise ConfigError(f"--timeout {self.timeout} is out of range: use seconds between 0 and 600")
         if not 1 <= self.max_attempts <= 20:
             raise ConfigError(f"--max-attempts {self.max_attempts} is out of range: use 1 to 20")
+        check_max_rps(self.max_rps)
         if self.ca_bundle and not os.path.isfile(self.ca_bundle):
             raise ConfigError(f"--ca-bundle {self.ca_bundle} is not a readable file")
 

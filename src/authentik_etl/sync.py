@@ -22,6 +22,7 @@ from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
 from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, DatabaseError, EtlError, InterruptedRun
 from authentik_etl.fetching import Fetcher, FetchStats
+from authentik_etl.pacing import Pacer
 from authentik_etl.retry import RetryPolicy
 from authentik_etl.runlock import RunLock
 
@@ -140,7 +141,10 @@ def _fetch_and_apply(
         timeout=settings.timeout,
         connect_timeout=settings.connect_timeout,
         ca_bundle=settings.ca_bundle,
+        pacer=Pacer(settings.max_rps) if settings.max_rps else None,
     )
+    if settings.max_rps:
+        log.info("at most %g requests per second (--max-rps)", settings.max_rps)
     stager = loading.Stager(staging)
     try:
         fetcher = Fetcher(

@@ -36,6 +36,9 @@ def sync_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--ids-file", help="file with one connection id per line, - for stdin")
     sub.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     sub.add_argument(
+        "--max-rps", type=float, help="cap on requests per second, retries included (default: none)"
+    )
+    sub.add_argument(
         "--timeout", type=float, default=30.0, help="read timeout per request, seconds (default 30)"
     )
     sub.add_argument("--max-attempts", type=int, default=5, help="attempts per request (default 5)")
@@ -78,6 +81,7 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> config.SyncS
         max_attempts=args.max_attempts,
         page_size=args.page_size,
         ca_bundle=args.ca_bundle or env.get("REQUESTS_CA_BUNDLE"),
+        max_rps=args.max_rps,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,11 +36,13 @@ class Stats:
         self.status: Counter[int] = Counter()
         self.faults: Counter[str] = Counter()
         self.paths: Counter[str] = Counter()
+        self.arrivals: deque[float] = deque(maxlen=100_000)  # time.monotonic() of recent requests
 
     def count_request(self, kind: str) -> int:
         """Count a request; returns its 1-based number."""
         with self._lock:
             self.requests += 1
+            self.arrivals.append(time.monotonic())
             self.paths[kind if kind in ("list", "retrieve", "sources") else "other"] += 1
             return self.requests
 
@@ -62,6 +65,7 @@ class Stats:
                 "status": dict(self.status),
                 "faults": dict(self.faults),
                 "paths": dict(self.paths),
+                "arrivals": list(self.arrivals),
             }
 
 
