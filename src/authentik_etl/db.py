@@ -7,6 +7,7 @@ import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -104,6 +105,21 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | N
     """The first row of a query, with the result fully consumed (DuckDB 2 wants that)."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+# The newest run whose data was applied: 'succeeded', or 'partial' (failed connections, the rest applied).
+LAST_APPLIED_RUN = (
+    "SELECT run_id, status, finished_at, api_shape, epoch(finished_at) AS finished_epoch "
+    "FROM sync_runs WHERE status IN ('succeeded', 'partial') ORDER BY finished_at DESC LIMIT 1"
+)
+
+
+def last_applied_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """LAST_APPLIED_RUN as a dict (run_id, status, finished_at, api_shape, finished_epoch), or None."""
+    cursor = con.execute(LAST_APPLIED_RUN)
+    names = [d[0] for d in cursor.description or ()]
+    rows = cursor.fetchall()
+    return dict(zip(names, rows[0], strict=True)) if rows else None
 
 
 def quote_ident(name: str) -> str:

@@ -101,17 +101,13 @@ def _write_all(
     con: duckdb.DuckDBPyConnection, folder: Path, fmt: str, partition_by: str | None
 ) -> dict[str, Any]:
     objects = {name: _write_one(con, folder, name, fmt, partition_by) for name in TABLES + VIEWS}
-    last = db.first_row(
-        con,
-        "SELECT run_id, finished_at, api_shape FROM sync_runs WHERE status IN ('succeeded', 'partial') "
-        "ORDER BY finished_at DESC LIMIT 1",
-    )
+    last = db.last_applied_run(con) or {}
     return {
         "format": fmt,
         "created_at": db.now().isoformat(),
-        "run_id": last[0] if last else None,
-        "run_finished_at": last[1] if last else None,
-        "api_shape": last[2] if last else None,
+        "run_id": last.get("run_id"),
+        "run_finished_at": last.get("finished_at"),
+        "api_shape": last.get("api_shape"),
         "authentik_version": None,  # authentik's API does not tell a non-admin token its version
         "objects": objects,
     }

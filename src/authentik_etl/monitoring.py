@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 TABLES = ("sources", "source_property_mappings", "user_source_connections", "sync_runs", "sync_errors")
 OUTCOMES = ("inserted", "updated", "unchanged", "deleted", "failed")
 PING_TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
-APPLIED = "('succeeded', 'partial')"  # runs whose data was applied
 
 disable_created_metrics()
 
@@ -83,7 +82,7 @@ def _database_metrics(registry: CollectorRegistry, db_path: Path) -> None:
         rows = Gauge("authentik_etl_rows", "Rows per table.", ["table"], registry=registry)
         for table in TABLES:
             rows.labels(table).set(_scalar(con, f"SELECT count(*) FROM {table}"))
-        last = _scalar(con, f"SELECT epoch(max(finished_at)) FROM sync_runs WHERE status IN {APPLIED}")
+        last = (db.last_applied_run(con) or {}).get("finished_epoch")
         Gauge(
             "authentik_etl_last_success_timestamp_seconds",
             "When the last sync that applied its data ended (Unix time).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from datetime import UTC
 from typing import TextIO
 
 import duckdb
@@ -23,13 +24,10 @@ ENABLED_SOURCES_SQL = (
 
 
 def render(con: duckdb.DuckDBPyConnection, out: TextIO, *, width: int = 160) -> None:
-    last = db.first_row(
-        con,
-        "SELECT run_id, status, strftime(finished_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S UTC') "
-        "FROM sync_runs WHERE status IN ('succeeded', 'partial') ORDER BY finished_at DESC LIMIT 1",
-    )
+    last = db.last_applied_run(con)
     if last:
-        out.write(f"Data from run {last[0]} ({last[1]}, finished {last[2]})\n\n")
+        finished = last["finished_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        out.write(f"Data from run {last['run_id']} ({last['status']}, finished {finished})\n\n")
     out.write("User matching modes\n")
     out.write(table(con, MATCHING_MODE_SQL, width))
     risky = con.execute(

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from authentik_etl import db
 from authentik_etl.charts import (
     Bar,
     colour,
@@ -43,8 +44,7 @@ QUERIES = {
     "ORDER BY finished_at DESC LIMIT 30) SELECT h.run_id, h.finished_at, h.user_matching_mode, h.connections "
     "FROM matching_mode_history AS h JOIN last USING (run_id) ORDER BY h.finished_at, h.user_matching_mode",
     "runs": "SELECT * FROM sync_runs ORDER BY started_at DESC LIMIT 10",
-    "applied": "SELECT run_id, status, finished_at FROM sync_runs WHERE status IN ('succeeded', 'partial') "
-    "ORDER BY finished_at DESC LIMIT 1",
+    "applied": db.LAST_APPLIED_RUN,
     "changes": "SELECT changed_at, slug, attribute, before, after, run_id FROM source_changes "
     "ORDER BY changed_at DESC, slug, attribute LIMIT 20",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC
 from typing import Any
 
@@ -25,12 +26,8 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, An
 
 def seconds_since_last_applied(con: duckdb.DuckDBPyConnection) -> float | None:
     """Age of the newest run whose data was applied ('succeeded' or 'partial'); None if none."""
-    row = db.first_row(
-        con,
-        "SELECT epoch(now()) - epoch(max(finished_at)) FROM sync_runs "
-        "WHERE status IN ('succeeded', 'partial')",
-    )
-    return None if not row or row[0] is None else float(row[0])
+    last = db.last_applied_run(con)
+    return None if last is None else time.time() - float(last["finished_epoch"])
 
 
 def render(runs: list[dict[str, Any]], age: float | None) -> str:
