@@ -1,7 +1,7 @@
 """The same workloads through a small dlt pipeline (rest_api source into DuckDB), for comparison.
 
     python bench/dlt_pipeline.py --url URL --token T --db PATH --mode list|retrieve
-        [--concurrency 4] [--page-size 100] [--workdir DIR]
+        [--concurrency 4] [--page-size 100] [--workdir DIR] [--loader-file-format parquet]
 
 Run with an interpreter that has dlt (`pip install 'dlt[duckdb]'`), e.g. a separate venv:
 bench.py passes `--dlt-python`. dlt's usual shape for this API: a page-number paginator
@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--page-size", type=int, default=100)
     p.add_argument("--workdir", default=None, help="dlt's pipelines_dir (default: beside --db)")
+    p.add_argument(
+        "--loader-file-format",
+        choices=("parquet", "jsonl", "insert_values"),
+        help="dlt's loader_file_format (default: dlt's own choice for DuckDB)",
+    )
     return p
 
 
@@ -91,7 +96,7 @@ def main(argv: list[str]) -> int:
         pipelines_dir=workdir,
         progress=None,
     )
-    info = pipeline.run(rest_api_source(source_config(args)))
+    info = pipeline.run(rest_api_source(source_config(args)), loader_file_format=args.loader_file_format)
     report: dict[str, Any] = usage.stop()
     rows = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
     report["rows"] = int(rows.get("user_source_connections", 0))

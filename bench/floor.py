@@ -7,7 +7,7 @@ The ids are known up front (generated from the simulator's seed, outside the tim
 the loop is: `concurrency` threads sharing one client, each taking the next id (or list page)
 and calling `get_json` on it. `--work` adds the sync's per-object steps one at a time (pydantic
 validation, then the flat row and payload dump) to show what each costs, `--retry` the retry
-policy (tenacity) around each call; `--client urllib3` swaps the shipped requests-based client
+policy (tenacity) around each call; `--client urllib3` swaps the shipped client (AuthentikClient)
 for a bare urllib3 pool to show what the client costs.
 Prints one BENCH-RESULT line.
 """

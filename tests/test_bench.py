@@ -1,0 +1,36 @@
+"""`make bench` must keep working: its scripts run end to end at a tiny size (figures not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def run(*args: str, timeout: float = 300) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=timeout, cwd=BENCH.parent
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done.stdout
+
+
+def test_bench_prints_every_row_of_its_table(tmp_path) -> None:
+    out = run(
+        str(BENCH / "bench.py"), "--sizes", "300", "--latencies", "0", "--repeat", "1",
+        "--no-micro", "--dlt-python", sys.executable, "--json", str(tmp_path / "raw.json"),
+    )  # fmt: skip
+    table = out[out.index("workload") :]
+    for row in ("floor (client, fetch+parse)", "sync unchanged", "sync, every row changed"):
+        assert row in table
+    for mode in ("retrieve", "list"):
+        assert any(line.startswith("sync ") and f" {mode} " in line for line in table.splitlines())
+    assert "targets:" in out and "simulator capacity" in out
+    assert (tmp_path / "raw.json").stat().st_size > 0
+
+
+def test_micro_costs_measures_every_step() -> None:
+    out = run(str(BENCH / "micro_costs.py"), "--connections", "300")
+    assert "Fetcher._validate" in out and "Stager.add_connection" in out
