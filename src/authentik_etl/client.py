@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ from urllib3.exceptions import (
 )
 
 from authentik_etl import __version__
+from authentik_etl.adaptive import AimdLimit
 from authentik_etl.errors import (
     ApiError,
     AuthError,
@@ -65,10 +67,12 @@ class AuthentikClient:
         ca_bundle: str | None = None,
         user_agent: str = f"authentik-etl/{__version__}",
         pacer: Pacer | None = None,
+        limit: AimdLimit | None = None,
     ) -> None:
         self.api_root = base_url.rstrip("/") + API_PREFIX
         self._token = token
         self._pacer = pacer
+        self._limit = limit  # told every answer's latency (adaptive concurrency)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": user_agent}
         self.pool = make_pool(
             self.api_root,
@@ -89,12 +93,16 @@ class AuthentikClient:
         target = f"{url}?{urlencode(params)}" if params else url
         if self._pacer is not None:
             self._pacer.wait()
+        start = time.monotonic()
         try:
             response = self.pool.request("GET", target, redirect=False, retries=False)
         except MaxRetryError as exc:  # not raised with retries=False, but keep its reason if it is
+            self._observe(start, overloaded=True)
             raise self._transport_error(exc.reason or exc, url) from None
         except HTTPError as exc:
+            self._observe(start, overloaded=True)
             raise self._transport_error(exc, url) from None
+        self._observe(start, overloaded=response.status in (429, 503))
         self._count(str(response.status))
         return self._classify(response.status, response.headers, response.data, url)
 
@@ -109,6 +117,10 @@ class AuthentikClient:
             return RetriableApiError("authentik did not answer in time", path=url)
         self._count("connection")
         return RetriableApiError(f"connection failed: {_short(exc)}", path=url)
+
+    def _observe(self, start: float, *, overloaded: bool) -> None:
+        if self._limit is not None:
+            self._limit.record(time.monotonic() - start, overloaded=overloaded)
 
     def _count(self, key: str) -> None:
         with self._lock:

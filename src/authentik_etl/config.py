@@ -170,6 +170,7 @@ class SyncSettings:
     ca_bundle: str | None = None
     user_agent: str = "authentik-etl"
     max_rps: float | None = None
+    adaptive: bool = False  # adaptive concurrency, at most `concurrency` in flight
 
     def __post_init__(self) -> None:
         if self.mode not in ("retrieve", "list"):

@@ -66,8 +66,9 @@ class Dispatcher:
                 self._handle(kind, number, future)
 
     def _fill(self) -> None:
-        page_slots = self.f.concurrency if self.f.mode == "list" else 1
-        while len(self.inflight) < self.f.concurrency:
+        allowed = self.f.allowed_in_flight()
+        page_slots = allowed if self.f.mode == "list" else 1
+        while len(self.inflight) < allowed:
             can_page = self.next_page and self.next_page <= self.last_page and len(self.queue) < QUEUE_LOW
             if can_page and self.pages_inflight < page_slots and (self.next_page == 1 or self.pages_done):
                 self.pages_inflight += 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authentik_etl import models
+from authentik_etl.adaptive import AimdLimit
 from authentik_etl.client import AuthentikClient
 from authentik_etl.db import now
 from authentik_etl.dispatch import Dispatcher
@@ -37,6 +38,7 @@ class FetchStats:
     verified: int = 0
     discovery_errors: int = 0
     api_shape: str | None = None
+    concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
     sources_complete: bool = False
     http: dict[str, int] = field(default_factory=dict)
 
@@ -64,8 +66,10 @@ class Fetcher:
         policy: RetryPolicy | None = None,
         cancel: threading.Event | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        limit: AimdLimit | None = None,
     ) -> None:
         self.client, self.stager, self.mode = client, stager, mode
+        self.limit = limit  # adaptive concurrency: at most limit.current (<= concurrency) in flight
         self.concurrency, self.page_size = concurrency, page_size
         self.policy = policy or RetryPolicy()
         self.cancel = cancel or threading.Event()
@@ -74,6 +78,9 @@ class Fetcher:
         self._lock = threading.Lock()
         self._sources: dict[Any, tuple[models.Source, dict[str, Any]]] = {}
         self._source_cache = models.SourceCache()
+
+    def allowed_in_flight(self) -> int:
+        return self.concurrency if self.limit is None else min(self.concurrency, self.limit.current)
 
     # -- the retry policy, with an interruptible sleep -------------------------------------
     def _call(self, fn: Callable[[], Any]) -> tuple[Any, int]:

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from authentik_etl import db, loading, logs
+from authentik_etl.adaptive import AimdLimit
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
 from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, DatabaseError, EtlError, InterruptedRun
@@ -45,6 +46,7 @@ class SyncResult:
     seconds: float = 0.0
     error: str | None = None
     api_shape: str | None = None
+    concurrency: int | None = None
     http: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -134,6 +136,7 @@ def _fetch_and_apply(
     policy: RetryPolicy | None,
 ) -> SyncResult:
     staging = loading.staging_path(settings.db_path)
+    limit = AimdLimit(settings.concurrency) if settings.adaptive else None
     client = AuthentikClient(
         settings.base_url,
         settings.token,
@@ -142,6 +145,7 @@ def _fetch_and_apply(
         connect_timeout=settings.connect_timeout,
         ca_bundle=settings.ca_bundle,
         pacer=Pacer(settings.max_rps) if settings.max_rps else None,
+        limit=limit,
     )
     if settings.max_rps:
         log.info("at most %g requests per second (--max-rps)", settings.max_rps)
@@ -156,6 +160,7 @@ def _fetch_and_apply(
             cancel=cancel,
             on_progress=on_progress,
             policy=replace(policy or RetryPolicy(), max_attempts=settings.max_attempts),
+            limit=limit,
         )
         clock = time.monotonic()
         stats = fetcher.run(settings.ids)
@@ -166,12 +171,25 @@ def _fetch_and_apply(
             fetcher.verify(_unseen_live_connections(stager, settings.db_path))
             _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
         stats.http = dict(client.status_counts)
+        stats.concurrency = _settled(limit) if limit else settings.concurrency
         if cancel is not None and cancel.is_set():
             raise InterruptedRun("interrupted: nothing applied")
     finally:
         stager.close()
         client.close()
     return _apply(settings, run_id, staging, stats)
+
+
+def _settled(limit: AimdLimit) -> int:
+    fastest = f"{limit.baseline * 1000:.0f} ms" if limit.baseline is not None else "none"
+    log.info(
+        "adaptive concurrency ended at %d request(s) in flight (peak %d, at most %d; fastest answer %s)",
+        limit.current,
+        int(limit.peak),
+        limit.maximum,
+        fastest,
+    )
+    return limit.current
 
 
 def _unseen_live_connections(stager: loading.Stager, db_path: Path) -> list[int]:
@@ -199,6 +217,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         retries=stats.retries,
         http=stats.http,
         api_shape=stats.api_shape,
+        concurrency=stats.concurrency,
     )
     if partial:
         result.error = f"{stats.failed} connection(s) failed, {stats.discovery_errors} list page(s) failed"
@@ -238,8 +257,8 @@ def _stage_done(stage: str, clock: float, stats: FetchStats | None, what: str) -
 def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult) -> None:
     con.execute(
         "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
-        "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ? "
-        "WHERE run_id = ?",
+        "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ?, "
+        "concurrency = ? WHERE run_id = ?",
         [
             db.now(),
             result.status,
@@ -253,6 +272,7 @@ def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult)
             result.retries,
             result.error,
             result.api_shape,
+            result.concurrency,
             run_id,
         ],
     )

@@ -36,6 +36,11 @@ def sync_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--ids-file", help="file with one connection id per line, - for stdin")
     sub.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     sub.add_argument(
+        "--adaptive-concurrency",
+        action="store_true",
+        help="find the concurrency the server takes (AIMD on latency, 429, 503), up to --concurrency",
+    )
+    sub.add_argument(
         "--max-rps", type=float, help="cap on requests per second, retries included (default: none)"
     )
     sub.add_argument(
@@ -82,6 +87,7 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> config.SyncS
         page_size=args.page_size,
         ca_bundle=args.ca_bundle or env.get("REQUESTS_CA_BUNDLE"),
         max_rps=args.max_rps,
+        adaptive=args.adaptive_concurrency,
     )
 
 

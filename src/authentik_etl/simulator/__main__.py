@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--token", default=None, help="accepted API token (sim-token)")
     token.add_argument("--token-file", type=Path, help="read the accepted token from a file")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
+    p.add_argument("--workers", type=int, default=None, help="requests worked on at once; the others queue")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--fault-rate", type=float, default=0.0, help="fraction of faulty requests")
@@ -51,6 +52,7 @@ def make_simulator(args: argparse.Namespace) -> Simulator:
         faults=faults,
         host=args.host,
         port=args.port,
+        workers=args.workers,
     )
 
 

@@ -127,7 +127,7 @@ class Connection(asyncio.Protocol):
 
     async def _later(self, request: Request, reply: Reply, delay: float) -> None:
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._work(delay)
         if not self.closed:
             if reply.mode == TRICKLE:
                 await self._trickle(request, reply)
@@ -136,6 +136,16 @@ class Connection(asyncio.Protocol):
         self.busy = False
         if not self.closed:
             self._drain()
+
+    async def _work(self, delay: float) -> None:
+        server = self.server
+        if server.workers is None:
+            await asyncio.sleep(delay)
+            return
+        if server.busy_workers is None:  # created on the server's own event loop
+            server.busy_workers = asyncio.Semaphore(server.workers)
+        async with server.busy_workers:
+            await asyncio.sleep(delay)
 
     def _head(self, reply: Reply, close: bool) -> bytes:
         return render_head(

@@ -26,10 +26,15 @@ class Simulator:
         faults: Faults | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        workers: int | None = None,
     ) -> None:
         self.dataset = dataset
         self.app = App(dataset, token, faults)
         self.latency = latency
+        # Like a real server's worker processes: at most `workers` requests are worked on (their
+        # latency) at once; the others wait their turn, so latency grows past that concurrency.
+        self.workers = workers
+        self.busy_workers: asyncio.Semaphore | None = None
         self.host, self._port = host, port
         self.clock = Clock()
         self.conns: set[Connection] = set()
