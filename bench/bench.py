@@ -17,10 +17,10 @@ same run:
                   (16 extract workers; its default loader, then again, then the parquet loader)
 
 Each figure is the median of --repeat runs. Defaults: latencies 0 and 20 ms; per-id (retrieve)
-at 10k and 100k connections, list at 10k, 100k and 1M; `--full` adds per-id at 1M (about 20 min
+at 10k and 100k connections, list at 10k, 100k and 1M; `--full` adds per-id at 1M (about 25 min
 at 0 ms); runs whose latency alone would take longer than --max-run-seconds are skipped (listed).
-`--quick` is a 2 minute smoke run at 2,000 connections. On the 2-core reference machine the
-default run took 33 min with --repeat 1 (dlt included), so about 90 min with the default 3.
+`--quick` is a 2 minute smoke run at 2,000 connections. On the 2-core reference machine 10k and
+100k at 0 and 20 ms took 29 min with --repeat 3 (dlt included); the 1M list runs add about 20.
 """
 
 from __future__ import annotations
