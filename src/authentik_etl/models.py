@@ -91,8 +91,7 @@ def api_shape(payload: dict[str, Any]) -> str:
 
 def raw_source_of(payload: dict[str, Any]) -> dict[str, Any]:
     """The source object as received inside a connection payload (either shape)."""
-    nested = payload.get("source")
-    return nested if isinstance(nested, dict) else payload["source_obj"]
+    return payload[_source_key(payload) or "source_obj"]
 
 
 def parse_connection(payload: Any) -> Connection:
@@ -117,10 +116,10 @@ class SourceCache:
 
     def parse_connection(self, payload: Any) -> Connection:
         key = _source_key(payload)
-        source_pk = payload[key].get("pk") if key else None
-        if not isinstance(source_pk, str):
+        raw = payload[key] if key else {}
+        source_pk = raw.get("pk")
+        if key is None or not isinstance(source_pk, str):
             return parse_connection(payload)
-        raw = payload[key]
         hit = self._seen.get(source_pk)
         if hit is not None and hit[0] == raw:
             return parse_connection({**payload, key: hit[1]})
