@@ -190,6 +190,16 @@ def test_source_change_between_runs_is_applied(simulator, db_path) -> None:
     assert "etl-github" not in [r[0] for r in db_rows(db_path, "SELECT slug FROM enabled_sources_report")]
 
 
+def assert_nothing_applied(db_path, before: list[tuple]) -> None:
+    """After a first sync and a failed second one (which had disabled etl-ldap): all as before."""
+    assert db_rows(db_path, "SELECT * FROM user_source_connections ORDER BY pk") == before
+    assert db_rows(db_path, "SELECT enabled FROM sources WHERE slug = 'etl-ldap'") == [(True,)]
+    assert db_rows(db_path, "SELECT status FROM sync_runs ORDER BY started_at") == [
+        ("succeeded",),
+        ("failed",),
+    ]
+
+
 def test_a_failure_during_apply_rolls_everything_back(simulator, db_path, monkeypatch) -> None:
     dataset = Dataset.generate(connections=40, seed=1)
     sim = simulator(dataset)
@@ -209,12 +219,7 @@ def test_a_failure_during_apply_rolls_everything_back(simulator, db_path, monkey
     monkeypatch.setattr(loading.sqlfiles, "listing", failing_listing)
     with pytest.raises(Exception, match="no_such_table"):
         run_sync(sim, db_path)
-    assert db_rows(db_path, "SELECT * FROM user_source_connections ORDER BY pk") == before
-    assert db_rows(db_path, "SELECT enabled FROM sources WHERE slug = 'etl-ldap'") == [(True,)]
-    assert db_rows(db_path, "SELECT status FROM sync_runs ORDER BY started_at") == [
-        ("succeeded",),
-        ("failed",),
-    ]
+    assert_nothing_applied(db_path, before)
 
 
 def test_a_duplicated_connection_pk_fails_the_apply_and_rolls_back(simulator, db_path) -> None:
@@ -232,12 +237,7 @@ def test_a_duplicated_connection_pk_fails_the_apply_and_rolls_back(simulator, db
     dataset.update_source("etl-ldap", enabled=False)
     with pytest.raises(DatabaseError, match="more than once: nothing was applied"):
         run_sync(sim, db_path)
-    assert db_rows(db_path, "SELECT * FROM user_source_connections ORDER BY pk") == before
-    assert db_rows(db_path, "SELECT enabled FROM sources WHERE slug = 'etl-ldap'") == [(True,)]
-    assert db_rows(db_path, "SELECT status FROM sync_runs ORDER BY started_at") == [
-        ("succeeded",),
-        ("failed",),
-    ]
+    assert_nothing_applied(db_path, before)
 
 
 def test_sources_listing_forbidden_warns_and_uses_the_sources_inside_connections(
