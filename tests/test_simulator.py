@@ -509,3 +509,39 @@ def test_cli_prints_url_and_serves(tmp_path: Path) -> None:
         assert proc.stdout.read() == ""
     finally:
         proc.kill()
+
+
+@pytest.mark.parametrize("shape", [NEW, OLD])
+def test_scoped_tokens_see_what_a_real_authentik_shows_them(shape: str) -> None:
+    """Tried on 2024.10.5 and 2025.12.4: the listing is filtered (200), a retrieve of a connection the
+    token may not see is a 404 with the release's body, /sources/all/ is a 403 without view_source."""
+    from authentik_etl.simulator import Scope
+
+    dataset = Dataset.generate(connections=60, shape=shape, seed=2)
+    mine = dataset.connection(dataset.connection_pks()[0])
+    with Simulator(dataset, token=TOKEN) as sim:
+        sim.add_token("none", Scope.nothing())
+        sim.add_token("own", Scope.own(mine["user"]))
+        sim.add_token("src", Scope.sources_only())
+
+        def get(token: str, path: str) -> requests.Response:
+            return requests.get(sim.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+        for token in ("none", "src"):
+            listing = get(token, LIST + "?ordering=pk").json()
+            assert (listing["pagination"]["count"], listing["results"]) == (0, [])
+        own = get("own", LIST + "?ordering=pk").json()
+        assert {r["user"] for r in own["results"]} == {mine["user"]} and own["pagination"]["count"] >= 1
+        assert get("own", LIST + f"{mine['pk']}/").json() == mine
+        other = next(pk for pk in dataset.connection_pks() if dataset.connection_user(pk) != mine["user"])
+        missing = get("own", LIST + f"{other}/")
+        assert missing.status_code == 404
+        assert missing.json() == {"detail": "No UserSourceConnection matches the given query." if shape == NEW
+                                  else "Not found."}  # fmt: skip
+        for token in ("none", "own"):
+            refused = get(token, SOURCES)
+            assert refused.status_code == 403
+            assert refused.json() == {"detail": "You do not have permission to perform this action."}
+        assert get("src", SOURCES).status_code == 200
+        assert get("none", "/api/v3/admin/version/").json()["version_current"].startswith(shape)
+        assert get("bogus", LIST).status_code == 403

@@ -19,7 +19,8 @@ log = logging.getLogger("authentik_etl")
 
 EPILOG = """environment: AUTHENTIK_URL, AUTHENTIK_TOKEN or AUTHENTIK_TOKEN_FILE, AUTHENTIK_ETL_DB.
 exit codes: 0 ok; 1 run failed, nothing applied; 2 usage or configuration error; 3 partial
-(some connections failed, the rest applied); 4 token refused; 75 database busy (another sync);
+(some connections failed, the rest applied); 4 token refused, or it sees too little (nothing
+applied); 6 more deletions than --max-delete (nothing applied); 75 database busy (another sync);
 130/143 interrupted (SIGINT/SIGTERM), nothing applied."""
 
 

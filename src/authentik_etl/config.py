@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from authentik_etl.errors import ConfigError
+from authentik_etl.guard import DEFAULT_LIMIT, DeleteLimit
 from authentik_etl.pacing import check_max_rps
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,8 @@ class SyncSettings:
     user_agent: str = "authentik-etl"
     max_rps: float | None = None
     adaptive: bool = False  # adaptive concurrency, at most `concurrency` in flight
+    max_delete: DeleteLimit = DEFAULT_LIMIT  # the deletion guard's limit (--max-delete)
+    allow_mass_delete: bool = False  # this run may delete more than max_delete
 
     def __post_init__(self) -> None:
         if self.mode not in ("retrieve", "list"):

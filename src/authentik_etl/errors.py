@@ -9,6 +9,8 @@
         ├── NotFoundError         404: the object is gone (deleted since discovery)
         └── FatalApiError         any other 4xx
             └── AuthError         403 (authentik's answer to a bad or expired token); exit 4
+    ├── PermissionRefused         the token's user cannot see everything (403 and too little seen); exit 4
+    └── MassDeletionRefused       the run would delete more than --max-delete allows; exit 6
 
 Messages never contain the API token: the client never puts it anywhere but a header.
 """
@@ -20,6 +22,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_AUTH = 4
+EXIT_MASS_DELETE = 6
 EXIT_LOCKED = 75
 EXIT_INTERRUPTED = 130
 
@@ -92,6 +95,18 @@ class AuthError(FatalApiError):
     def is_permission_denied(self) -> bool:
         """A valid token whose user lacks a permission (not a bad or expired token)."""
         return "permission" in self.detail.lower()
+
+
+class PermissionRefused(EtlError):
+    """The deletion guard: a listing was refused and the run saw too little to apply."""
+
+    exit_code = EXIT_AUTH
+
+
+class MassDeletionRefused(EtlError):
+    """The deletion guard: more deletions than --max-delete allows, nothing refused."""
+
+    exit_code = EXIT_MASS_DELETE
 
 
 class InterruptedRun(EtlError):

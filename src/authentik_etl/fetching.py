@@ -17,7 +17,7 @@ from typing import Any
 
 from authentik_etl import models
 from authentik_etl.adaptive import AimdLimit
-from authentik_etl.client import AuthentikClient
+from authentik_etl.client import API_PREFIX, AuthentikClient
 from authentik_etl.db import now
 from authentik_etl.dispatch import Dispatcher
 from authentik_etl.errors import ApiError, AuthError, InterruptedRun, NotFoundError
@@ -40,6 +40,8 @@ class FetchStats:
     api_shape: str | None = None
     concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
     sources_complete: bool = False
+    sources_listed: bool = False  # /sources/all/ answered (every page, 200)
+    refused: list[str] = field(default_factory=list)  # listings that answered 403 (no permission)
     http: dict[str, int] = field(default_factory=dict)
 
 
@@ -106,6 +108,7 @@ class Fetcher:
             if not exc.is_permission_denied:
                 raise  # the token itself was refused (revoked mid-run?): abort, apply nothing
             log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
+            self.stats.refused.append(API_PREFIX + SOURCES_PATH)
             return
         except ApiError as exc:
             log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
@@ -121,6 +124,7 @@ class Fetcher:
             rows.append(models.source_row(source, item, authoritative=True))
             mappings.extend(models.mapping_rows(source))
         self.stager.add_sources(rows, mappings)
+        self.stats.sources_listed = True
         self.stats.sources_complete = len(rows) == len(raw)
 
     def stage_nested_sources(self) -> None:

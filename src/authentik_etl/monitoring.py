@@ -82,6 +82,7 @@ def _database_metrics(registry: CollectorRegistry, db_path: Path) -> None:
         rows = Gauge("authentik_etl_rows", "Rows per table.", ["table"], registry=registry)
         for table in TABLES:
             rows.labels(table).set(_scalar(con, f"SELECT count(*) FROM {table}"))
+        _visibility_metrics(registry, con)
         last = (db.last_applied_run(con) or {}).get("finished_epoch")
         Gauge(
             "authentik_etl_last_success_timestamp_seconds",
@@ -92,6 +93,27 @@ def _database_metrics(registry: CollectorRegistry, db_path: Path) -> None:
         log.warning("metrics without database figures: %s", exc)
     finally:
         con.close()
+
+
+def _visibility_metrics(registry: CollectorRegistry, con: duckdb.DuckDBPyConnection) -> None:
+    """What the newest run could see: a dashboard alerts when it drops (refused runs included)."""
+    row = db.first_row(
+        con,
+        "SELECT visible_connections, len(coalesce(refused_endpoints, [])) FROM sync_runs "
+        "WHERE visible_connections IS NOT NULL ORDER BY started_at DESC LIMIT 1",
+    )
+    visible, refused = row if row else (None, 0)
+    if visible is not None:
+        Gauge(
+            "authentik_etl_visible_connections",
+            "Connections the token could see in the last sync that listed them (refused runs included).",
+            registry=registry,
+        ).set(visible)
+    Gauge(
+        "authentik_etl_refused_endpoints",
+        "Listings authentik refused (403, no permission) in that sync.",
+        registry=registry,
+    ).set(refused)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> float:

@@ -11,13 +11,15 @@ import duckdb
 from authentik_etl import db
 
 COLUMNS = ("run_id", "status", "mode", "started_at", "seconds", "discovered", "inserted", "updated",
-           "unchanged", "deleted", "failed", "retries", "error")  # fmt: skip
+           "unchanged", "deleted", "failed", "retries", "visible_connections", "refused_endpoints",
+           "error")  # fmt: skip
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
     rows = con.execute(
         "SELECT run_id, status, mode, started_at, round(epoch(finished_at) - epoch(started_at), 1), "
-        "discovered, inserted, updated, unchanged, deleted, failed, retries, error "
+        "discovered, inserted, updated, unchanged, deleted, failed, retries, visible_connections, "
+        "refused_endpoints, error "
         "FROM sync_runs ORDER BY started_at DESC LIMIT ?",
         [max(limit, 1)],
     ).fetchall()
@@ -42,11 +44,14 @@ def render(runs: list[dict[str, Any]], age: float | None) -> str:
         "updated",
         "deleted",
         "failed",
+        "visible",
+        "refused",
     )
     table = [header] + [
         (
             r["run_id"], r["status"], r["mode"], f"{r['started_at'].astimezone(UTC):%Y-%m-%d %H:%M:%S}",
             *(_text(r[k]) for k in ("seconds", "inserted", "updated", "deleted", "failed")),
+            _text(r["visible_connections"]), ",".join(r["refused_endpoints"] or ()),
         )
         for r in runs
     ]  # fmt: skip

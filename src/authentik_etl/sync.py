@@ -17,11 +17,11 @@ from typing import Any
 
 import duckdb
 
-from authentik_etl import db, loading, logs
+from authentik_etl import db, guard, loading, logs, sqlfiles
 from authentik_etl.adaptive import AimdLimit
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
-from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, DatabaseError, EtlError, InterruptedRun
+from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, ApiError, DatabaseError, EtlError, InterruptedRun
 from authentik_etl.fetching import Fetcher, FetchStats
 from authentik_etl.pacing import Pacer
 from authentik_etl.retry import RetryPolicy
@@ -47,6 +47,8 @@ class SyncResult:
     error: str | None = None
     api_shape: str | None = None
     concurrency: int | None = None
+    visible_connections: int | None = None
+    refused_endpoints: list[str] = field(default_factory=list)
     http: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -167,8 +169,9 @@ def _fetch_and_apply(
         _stage_done("fetch", clock, stats, f"fetched {stats.fetched} of {stats.discovered} connections")
         fetcher.fetch_sources()
         if settings.ids is None:
+            unseen = _guard_deletions(settings, run_id, stager, stats, client)
             clock = time.monotonic()
-            fetcher.verify(_unseen_live_connections(stager, settings.db_path))
+            fetcher.verify(unseen)
             _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
         stats.http = dict(client.status_counts)
         stats.concurrency = _settled(limit) if limit else settings.concurrency
@@ -192,18 +195,66 @@ def _settled(limit: AimdLimit) -> int:
     return limit.current
 
 
-def _unseen_live_connections(stager: loading.Stager, db_path: Path) -> list[int]:
-    """Live connections in the database that this run's listing did not return."""
+def _guard_deletions(
+    settings: SyncSettings, run_id: str, stager: loading.Stager, stats: FetchStats, client: AuthentikClient
+) -> list[int]:
+    """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
+    of the ids the listing missed, so a refused run ends in seconds); the ids to check."""
+    seen, unseen = _what_was_seen(stager, settings.db_path, stats)
+    _record_visibility(settings.db_path, run_id, stats)
+    guard.decide(
+        seen,
+        stats.refused,
+        settings.max_delete,
+        allow_mass_delete=settings.allow_mass_delete,
+        release=lambda: server_release(client),
+    )
+    return unseen
+
+
+def _what_was_seen(
+    stager: loading.Stager, db_path: Path, stats: FetchStats
+) -> tuple[list[guard.Seen], list[int]]:
+    """What the run saw of each stored kind, and the live connections its listing did not return."""
     stager.flush()
     stager.con.execute(f"ATTACH {db.quote_literal(str(db_path))} AS target (READ_ONLY)")
     try:
+        counts = db.first_row(stager.con, sqlfiles.read("deletion_guard.sql"))
         rows = stager.con.execute(
             "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
             "AND pk NOT IN (SELECT pk FROM stg_seen) ORDER BY pk"
         ).fetchall()
     finally:
         stager.con.execute("DETACH target")
-    return [pk for (pk,) in rows]
+    assert counts is not None
+    stored, would_delete, sources_stored, sources_visible, sources_gone = counts
+    seen = [
+        guard.Seen("connections", stored, stats.discovered, would_delete),
+        guard.Seen("sources", sources_stored, sources_visible, sources_gone, listed=stats.sources_complete),
+    ]
+    return seen, [pk for (pk,) in rows]
+
+
+def _record_visibility(db_path: Path, run_id: str, stats: FetchStats) -> None:
+    """What the token could see, recorded before the guard decides (a refused run keeps it too)."""
+    con = db.connect(db_path, wait=OPEN_WAIT_SECONDS)
+    try:
+        con.execute(
+            "UPDATE sync_runs SET visible_connections = ?, refused_endpoints = ? WHERE run_id = ?",
+            [stats.discovered, stats.refused, run_id],
+        )
+    finally:
+        con.close()
+
+
+def server_release(client: AuthentikClient) -> str | None:
+    """authentik's version (`/admin/version/`, readable by any valid token), or None."""
+    try:
+        body = client.get_json("/admin/version/")
+    except ApiError:
+        return None
+    version = body.get("version_current") if isinstance(body, dict) else None
+    return version if isinstance(version, str) and len(version) < 40 else None
 
 
 def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats) -> SyncResult:
@@ -218,6 +269,8 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         http=stats.http,
         api_shape=stats.api_shape,
         concurrency=stats.concurrency,
+        visible_connections=stats.discovered if settings.ids is None else None,
+        refused_endpoints=list(stats.refused),
     )
     if partial:
         result.error = f"{stats.failed} connection(s) failed, {stats.discovery_errors} list page(s) failed"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from authentik_etl import cli, config, export, logs, monitoring
+from authentik_etl import cli, config, export, guard, logs, monitoring
 from authentik_etl.commands.export import add_export_options, run_export
 from authentik_etl.errors import EXIT_FAILED, ConfigError, EtlError, InterruptedRun
 
@@ -48,6 +48,17 @@ def sync_args(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--max-attempts", type=int, default=5, help="attempts per request (default 5)")
     sub.add_argument("--page-size", type=int, default=100, help="list page size asked for (default 100)")
+    sub.add_argument(
+        "--max-delete",
+        default=guard.DEFAULT_MAX_DELETE,
+        help="most connections (or sources) one run may delete: N rows or P%% of the stored ones "
+        f"(default {guard.DEFAULT_MAX_DELETE}, at least {guard.PERCENT_FLOOR_ROWS} rows); more is exit 6",
+    )
+    sub.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="let this run delete more than --max-delete (never when authentik refused a listing)",
+    )
     sub.add_argument("--ca-bundle", help="CA bundle for a private CA (default: $REQUESTS_CA_BUNDLE)")
     sub.add_argument(
         "--allow-insecure-http", action="store_true", help="allow http:// to a non-loopback host"
@@ -88,6 +99,8 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> config.SyncS
         ca_bundle=args.ca_bundle or env.get("REQUESTS_CA_BUNDLE"),
         max_rps=args.max_rps,
         adaptive=args.adaptive_concurrency,
+        max_delete=guard.DeleteLimit.parse(args.max_delete),
+        allow_mass_delete=args.allow_mass_delete,
     )
 
 

@@ -7,7 +7,8 @@
 
 from .data import Dataset
 from .faults import Faults
+from .scopes import Scope
 from .server import Simulator
 from .shapes import DEFAULT_SHAPE, SHAPES
 
-__all__ = ["DEFAULT_SHAPE", "SHAPES", "Dataset", "Faults", "Simulator"]
+__all__ = ["DEFAULT_SHAPE", "SHAPES", "Dataset", "Faults", "Scope", "Simulator"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .data import Dataset
 from .faults import KINDS, TRANSIENT, Faults
+from .scopes import Scope
 from .server import Simulator
 from .shapes import DEFAULT_SHAPE
 
@@ -25,6 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     token = p.add_mutually_exclusive_group()
     token.add_argument("--token", default=None, help="accepted API token (sim-token)")
     token.add_argument("--token-file", type=Path, help="read the accepted token from a file")
+    p.add_argument(
+        "--scoped-token",
+        action="append",
+        default=[],
+        metavar="TOKEN=SCOPE",
+        help="accept another token that sees less: SCOPE is all, nothing, sources or user:N[,N...]",
+    )
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     p.add_argument("--workers", type=int, default=None, help="requests worked on at once; the others queue")
     p.add_argument("--host", default="127.0.0.1")
@@ -45,7 +53,7 @@ def make_simulator(args: argparse.Namespace) -> Simulator:
         revoke_token_after=args.revoke_token_after,
     )
     dataset = Dataset.generate(connections=args.connections, shape=args.shape, seed=args.seed)
-    return Simulator(
+    sim = Simulator(
         dataset,
         token=token or "sim-token",
         latency=args.latency_ms / 1000.0,
@@ -54,6 +62,12 @@ def make_simulator(args: argparse.Namespace) -> Simulator:
         port=args.port,
         workers=args.workers,
     )
+    for item in args.scoped_token:
+        name, sep, scope = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"bad --scoped-token {item!r}: write it as TOKEN=SCOPE")
+        sim.add_token(name, Scope.parse(scope))
+    return sim
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,14 @@ from . import pages
 from .data import Dataset
 from .faults import REPLACING, FaultPlan, Faults
 from .reply import ALLOW_DETAIL, ALLOW_LIST, HTML, Reply, detail
+from .scopes import FULL, Scope
 
 API = "/api/v3/"
 LIST = "/api/v3/sources/user_connections/all/"
 SOURCES = "/api/v3/sources/all/"
+VERSION = "/api/v3/admin/version/"  # readable by any valid token (IsAuthenticated)
 NOT_PROVIDED = "Authentication credentials were not provided."
+NO_PERMISSION = "You do not have permission to perform this action."
 INVALID_TOKEN = "Token invalid/expired"
 BAD_USER = "Select a valid choice. That choice is not one of the available choices."
 PAGINATION = (
@@ -75,6 +78,8 @@ def classify(path: str) -> tuple[str, str]:
         return "list", ""
     if path == SOURCES:
         return "sources", ""
+    if path == VERSION:
+        return "version", ""
     if not path.endswith("/"):
         return "html404", ""  # Django's URL resolver, before the API: an HTML page
     if path.startswith(LIST) and path.count("/") == LIST.count("/") + 1:
@@ -104,7 +109,8 @@ class App:
     def __init__(self, dataset: Dataset, token: str, faults: Faults | None = None) -> None:
         self.ds = dataset
         self.feat = dataset.features
-        self.token = token
+        self.token = token  # sees everything (a superuser's token)
+        self.scopes: dict[str, Scope] = {}  # more tokens, each seeing what its user may see
         self.plan = FaultPlan(faults)
         self.stats = Stats()
 
@@ -130,22 +136,25 @@ class App:
 
     def _serve(self, method: str, kind: str, arg: str, query: str, auth: str | None, number: int) -> Reply:
         allow = ALLOW_DETAIL if kind == "retrieve" else ALLOW_LIST
-        denied = self._authenticate(kind, auth, number, allow)
-        if denied is not None:
-            return denied
-        if kind in self.plan.faults.forbid:  # a token whose user lacks the permission
-            return detail(403, "You do not have permission to perform this action.", allow)
+        scope = self._authenticate(kind, auth, number, allow)
+        if isinstance(scope, Reply):
+            return scope
+        if kind in self.plan.faults.forbid or (kind == "sources" and not scope.sources):
+            return detail(403, NO_PERMISSION, allow)  # a token whose user lacks the permission
         if method not in ("GET", "HEAD"):
             return detail(405, f'Method "{method}" not allowed.', allow)
         if kind == "retrieve":
-            return self._retrieve(arg)
+            return self._retrieve(arg, scope)
+        if kind == "version":
+            return self._version()
         params = dict(parse_qsl(query, keep_blank_values=True))
         if kind == "list":
-            return self._list(params)
+            return self._list(params, scope)
         return self._sources(params)
 
-    def _authenticate(self, kind: str, auth: str | None, number: int, allow: str) -> Reply | None:
-        """authentik's token check: 403 for missing, malformed or wrong (never 401)."""
+    def _authenticate(self, kind: str, auth: str | None, number: int, allow: str) -> Reply | Scope:
+        """authentik's token check: 403 for missing, malformed or wrong (never 401); the
+        token's scope when it is valid."""
         new = self.feat.anon_retrieve_500
         if auth is None:
             if kind == "retrieve" and new:  # upstream bug: anonymous retrieve crashes
@@ -157,11 +166,12 @@ class App:
         scheme, _, credential = value.partition(" ")
         if scheme.lower() != "bearer":
             return detail(403, NOT_PROVIDED if new else "Unsupported authentication type", allow)
-        if credential != self.token or self.plan.revoked(number):
+        scope = FULL if credential == self.token else self.scopes.get(credential)
+        if scope is None or self.plan.revoked(number):
             return detail(403, INVALID_TOKEN, allow)
-        return None
+        return scope
 
-    def _retrieve(self, arg: str) -> Reply:
+    def _retrieve(self, arg: str, scope: Scope = FULL) -> Reply:
         digits = arg[1:] if arg.startswith("-") else arg
         if not (digits.isascii() and digits.isdigit()):
             return detail(404, "Not found.", ALLOW_DETAIL)
@@ -171,11 +181,20 @@ class App:
             return self.plan.replace(special, self.feat.i18n_headers)
         reply = self._retrieve_special(pk, special) if special else None
         if reply is None:
-            text = self.ds.connection_json(pk)
+            user = self.ds.connection_user(pk)
+            text = self.ds.connection_json(pk) if user is not None and scope.sees_user(user) else None
             if text is None:
                 return self._missing()
             reply = Reply(200, text.encode(), allow=ALLOW_DETAIL)
         return self.plan.alter(special, reply) if special and not reply.fault else reply
+
+    def _version(self) -> Reply:
+        release = f"{self.feat.name}.0"
+        body = {
+            "version_current": release, "version_latest": release, "version_latest_valid": True,
+            "build_hash": "", "outdated": False, "outpost_outdated": False,
+        }  # fmt: skip
+        return Reply(200, json.dumps(body).encode(), allow="GET, HEAD, OPTIONS")
 
     def _missing(self) -> Reply:
         if self.feat.verbose_404:
@@ -185,8 +204,7 @@ class App:
     def _retrieve_special(self, pk: int, special: str) -> Reply | None:
         """Per-pk faults decided by authentik itself: 403, 404, garbage payload."""
         if special == "403":
-            message = "You do not have permission to perform this action."
-            reply = detail(403, message, ALLOW_DETAIL)
+            reply = detail(403, NO_PERMISSION, ALLOW_DETAIL)
         elif special == "404":
             reply = self._missing()
         else:
@@ -214,7 +232,7 @@ class App:
         cap = self.feat.max_page_size
         return min(size, cap) if cap else size
 
-    def _list(self, params: dict[str, str]) -> Reply:
+    def _list(self, params: dict[str, str], scope: Scope = FULL) -> Reply:
         page = params.get("page") or "1"
         user = params.get("user") or None
         user_id = int(user) if user and user.isascii() and user.isdigit() else None
@@ -227,7 +245,7 @@ class App:
         with self.ds.lock:
             sel = self.ds.select(
                 params.get("ordering", ""), params.get("source__slug"), user_id,
-                params.get("search", ""),
+                params.get("search", ""), None if scope.connections else scope.users,
             )  # fmt: skip
             window = self._window(sel.count, page, size)
             if window is None:

@@ -161,6 +161,11 @@ class Dataset:
         with self.lock:
             return pk in self._space
 
+    def connection_user(self, pk: int) -> int | None:
+        """The user pk of a live connection, or None when it does not exist."""
+        with self.lock:
+            return self._attrs(pk)[0] if pk in self._space else None
+
     def connection_json(self, pk: int) -> str | None:
         """The retrieve body of a connection as JSON text, or None when it does not exist."""
         with self.lock:
@@ -211,16 +216,20 @@ class Dataset:
 
     def select(
         self, ordering: str = "", source_slug: str | None = None, user: int | None = None,
-        search: str = "",
+        search: str = "", visible_users: frozenset[int] | None = None,
     ) -> Selection:  # fmt: skip
         """The list endpoint's rows: filters and ordering as authentik applies them (default
-        order ``source__slug, pk``; ``pk``/``-pk``/``created``/``-created``; others ignored).
+        order ``source__slug, pk``; ``pk``/``-pk``/``created``/``-created``; others ignored);
+        ``visible_users``: only the connections of these users (a token that sees its own).
         Call and fetch under ``lock`` when mutations may run concurrently."""
         desc, by_pk = PK_ORDER.get(ordering, False), ordering in PK_ORDER
         terms = search.lower().replace(",", " ").split()
         with self.lock:
+            if visible_users is not None:
+                users = visible_users if user is None else visible_users & {user}
+                return self._select_users(sorted(users), source_slug, terms, by_pk, desc)
             if user is not None:
-                return self._select_user(user, source_slug, terms, by_pk, desc)
+                return self._select_users([user], source_slug, terms, by_pk, desc)
             if source_slug is None and not terms and by_pk:
                 space = self._space
                 return Selection(len(space), space.descending if desc else space.ascending)
@@ -232,11 +241,11 @@ class Dataset:
                 return Selection(count, merged(arrays, desc))
             return Selection(count, concat(arrays))
 
-    def _select_user(
-        self, user: int, slug: str | None, terms: list[str], by_pk: bool, desc: bool
+    def _select_users(
+        self, users: list[int], slug: str | None, terms: list[str], by_pk: bool, desc: bool
     ) -> Selection:
-        rows = []
-        for pk in self._user_live(user):
+        rows: list[tuple[Any, int]] = []
+        for pk in (pk for user in users for pk in self._user_live(user)):
             rec = self._records[self._attrs(pk)[1]]
             if _matches(rec, slug, terms):
                 rows.append((pk if by_pk else (rec.slug, pk), pk))

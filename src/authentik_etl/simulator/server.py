@@ -10,6 +10,7 @@ from .api import App
 from .data import Dataset
 from .faults import FaultPlan, Faults
 from .http import Clock, Connection
+from .scopes import Scope
 
 
 class Simulator:
@@ -52,6 +53,10 @@ class Simulator:
     @token.setter
     def token(self, value: str) -> None:
         self.app.token = value
+
+    def add_token(self, token: str, scope: Scope) -> None:
+        """Accept another token, which sees what `scope` says (a real server's permissions)."""
+        self.app.scopes[token] = scope
 
     @property
     def faults(self) -> Faults:

@@ -1,0 +1,17 @@
+-- What a run saw of each kind of stored object, before anything is applied (the deletion guard).
+-- Run on the staging database with the main database attached read-only as `target`.
+-- would_delete is an upper bound: live stored rows this run did not see (or saw answer 404).
+SELECT
+    (SELECT count(*) FROM target.user_source_connections WHERE deleted_at IS NULL)
+        AS stored_connections,
+    (SELECT count(*) FROM target.user_source_connections
+     WHERE deleted_at IS NULL
+       AND (pk NOT IN (SELECT pk FROM stg_seen) OR pk IN (SELECT pk FROM stg_gone)))
+        AS would_delete_connections,
+    (SELECT count(*) FROM target.sources WHERE deleted_at IS NULL)
+        AS stored_sources,
+    (SELECT count(DISTINCT pk) FROM stg_sources WHERE authoritative)
+        AS visible_sources,
+    (SELECT count(*) FROM target.sources
+     WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_sources WHERE authoritative))
+        AS would_delete_sources;
