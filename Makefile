@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-real deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,20 @@ demo: $(STAMP)
 	rm -rf demo
 	$(BIN)/authentik-etl demo --dir demo
 
-test: $(STAMP)
+# System packages some tests use (chromium, systemd-analyze, flock, unshare): installed with apt-get
+# when missing and we are root or have sudo; otherwise one line says what to install.
+deps:
+	@bash tests/system_deps.sh
+
+test: deps $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Opt-in: against a real authentik (AUTHENTIK_REAL_URL, AUTHENTIK_REAL_TOKEN, AUTHENTIK_REAL_PG);
+# without them it says why it did nothing and exits 0. Never part of `make test` or CI.
+test-real: $(STAMP)
+	$(BIN)/python -m pip install --quiet '.[test,real]'
+	$(BIN)/python tests_real/run.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
