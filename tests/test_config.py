@@ -38,6 +38,15 @@ def test_base_url_is_normalised(raw: str, expected: str) -> None:
         ("https://user:pw@auth.example.com", "credentials"),
         ("https://auth.example.com/?x=1", "query"),
         ("https://auth.example.com:99999", "port"),
+        ("https://auth.example.com/if/admin/", "a page of authentik's web interface (/if/...)"),
+        ("https://auth.example.com/if/admin/#/core/sources", "fragment"),
+        ("https://auth.example.com/if/user/", "e.g. https://auth.example.com"),
+        ("https://auth.example.com/flows/-/default/authentication/", "web interface (/flows/...)"),
+        ("https://auth.example.com/api/v3/sources/user_connections/all/", "points inside authentik's API"),
+        (
+            "https://example.com/authentik/api/v2",
+            "without /api/v3 and what follows, e.g. https://example.com",
+        ),
     ],
 )
 def test_bad_urls_are_refused_with_a_hint(raw: str, needle: str) -> None:

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from conftest import SHAPES, db_connections, db_rows, expected_connections, run_sync
 
-from authentik_etl import loading
+from authentik_etl import db, loading
 from authentik_etl.errors import AuthError, DatabaseError, RetriableApiError
 from authentik_etl.simulator import Dataset, Faults
 
@@ -151,10 +151,15 @@ def test_server_down_fails_the_run_and_applies_nothing(db_path) -> None:
     from authentik_etl.sync import sync
 
     settings = SyncSettings(base_url="http://127.0.0.1:9", token=TOKEN, db_path=db_path, max_attempts=2)
-    with pytest.raises(RetriableApiError, match="connection failed"):
+    refused = r"connection failed: .*Connection refused; tried 2 times over"
+    with pytest.raises(RetriableApiError, match=refused):
+        sync(settings, policy=fast_policy(max_attempts=2))
+    assert not db_path.exists()  # never reached authentik: no database file where there was none
+    db.migrate(duckdb.connect(str(db_path)))
+    with pytest.raises(RetriableApiError, match="authentik may be down or restarting"):
         sync(settings, policy=fast_policy(max_attempts=2))
     assert db_rows(db_path, "SELECT count(*) FROM user_source_connections") == [(0,)]
-    assert db_rows(db_path, "SELECT status FROM sync_runs") == [("failed",)]
+    assert db_rows(db_path, "SELECT status FROM sync_runs") == [("failed",)]  # an existing one records it
 
 
 def test_explicit_ids_fetch_only_those_and_never_mark_others_deleted(simulator, db_path) -> None:

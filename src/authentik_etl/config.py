@@ -54,7 +54,24 @@ def normalise_base_url(raw: str, *, allow_insecure_http: bool = False) -> str:
     netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     if port is not None:
         netloc = f"{netloc}:{port}"
+    _check_not_a_page(value, path, f"{parts.scheme}://{netloc}")
     return f"{parts.scheme}://{netloc}{path}"
+
+
+def _check_not_a_page(value: str, path: str, origin: str) -> None:
+    """The two usual mistakes: an address inside the API, or of authentik's web interface."""
+    inside = f"{path}/"
+    if "/if/" in inside or "/flows/" in inside:
+        where = "/if/" if "/if/" in inside else "/flows/"
+        raise ConfigError(
+            f"AUTHENTIK_URL {value!r} is a page of authentik's web interface ({where}...): give its base "
+            f"address instead, e.g. {origin}"
+        )
+    if "/api/" in inside:
+        raise ConfigError(
+            f"AUTHENTIK_URL {value!r} points inside authentik's API: give its base address, without "
+            f"/api/v3 and what follows, e.g. {origin}"
+        )
 
 
 def _is_loopback(host: str) -> bool:

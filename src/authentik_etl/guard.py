@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from authentik_etl.errors import ConfigError, MassDeletionRefused, PermissionRefused
@@ -84,7 +83,7 @@ def decide(
     limit: DeleteLimit,
     *,
     allow_mass_delete: bool = False,
-    release: Callable[[], str | None] = lambda: None,
+    release: str | None = None,
 ) -> None:
     """Raise PermissionRefused (exit 4) or MassDeletionRefused (exit 6), or return: the run goes on."""
     for kind in seen:
@@ -94,7 +93,7 @@ def decide(
         if refused:
             raise PermissionRefused(
                 f"{problem}, and authentik refused {', '.join(refused)} (403): the token's user cannot "
-                f"see everything; nothing was applied. {fix_for(release())}"
+                f"see everything; nothing was applied. {fix_for(release)}"
             )
         raise MassDeletionRefused(
             f"{problem}: nothing was applied. If the token's permissions did not change and the rows "

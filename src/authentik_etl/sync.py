@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +21,10 @@ from authentik_etl import db, guard, loading, logs, sqlfiles
 from authentik_etl.adaptive import AimdLimit
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
-from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, ApiError, DatabaseError, EtlError, InterruptedRun
+from authentik_etl.errors import EXIT_OK, EXIT_PARTIAL, AuthError, DatabaseError, EtlError, InterruptedRun
 from authentik_etl.fetching import Fetcher, FetchStats
 from authentik_etl.pacing import Pacer
+from authentik_etl.probe import probe
 from authentik_etl.retry import RetryPolicy
 from authentik_etl.runlock import RunLock
 
@@ -74,21 +75,41 @@ def sync(
     """Run one sync; raise EtlError subclasses for runs that fail (recorded as 'failed')."""
     started, clock = db.now(), time.monotonic()
     run_id = new_run_id(started)
-    with RunLock(settings.db_path), logs.context(run_id=run_id), fewer_gc_passes():
-        _start_run(settings, run_id, started)
-        try:
-            result = _fetch_and_apply(settings, run_id, cancel, on_progress, policy)
-        except (duckdb.Error, OSError) as exc:
-            error = storage_error(settings.db_path, exc)
-            _fail_run(settings.db_path, run_id, error)
-            raise error from None
-        except BaseException as exc:
-            _fail_run(settings.db_path, run_id, exc)
-            raise
-        finally:
-            loading.remove_staging(loading.staging_path(settings.db_path))
+    policy = replace(policy or RetryPolicy(), max_attempts=settings.max_attempts)
+    limit = AimdLimit(settings.concurrency) if settings.adaptive else None
+    fetch = _Fetch(_client(settings, limit), limit, None, cancel, on_progress, policy)
+    try:
+        with logs.context(run_id=run_id):
+            if not settings.db_path.exists():
+                # A run that never reached authentik leaves no database file where there was none;
+                # a refused token did reach it, and its run is recorded (the probe runs again inside).
+                with suppress(AuthError):
+                    fetch = replace(fetch, release=probe(fetch.client, policy, cancel))
+            with RunLock(settings.db_path), fewer_gc_passes():
+                result = _run(settings, run_id, started, fetch)
+    finally:
+        fetch.client.close()
     result.seconds = time.monotonic() - clock
     return result
+
+
+def _run(settings: SyncSettings, run_id: str, started: datetime, fetch: _Fetch) -> SyncResult:
+    """The run inside the lock: recorded from its start, failed or not."""
+    _start_run(settings, run_id, started)
+    try:
+        if fetch.release is None:
+            fetch = replace(fetch, release=probe(fetch.client, fetch.policy, fetch.cancel))
+        log.info("authentik %s at %s", fetch.release, settings.base_url)
+        return _fetch_and_apply(settings, run_id, fetch)
+    except (duckdb.Error, OSError) as exc:
+        error = storage_error(settings.db_path, exc)
+        _fail_run(settings.db_path, run_id, error)
+        raise error from None
+    except BaseException as exc:
+        _fail_run(settings.db_path, run_id, exc)
+        raise
+    finally:
+        loading.remove_staging(loading.staging_path(settings.db_path))
 
 
 @contextmanager
@@ -130,16 +151,10 @@ def _start_run(settings: SyncSettings, run_id: str, started: datetime) -> None:
         con.close()
 
 
-def _fetch_and_apply(
-    settings: SyncSettings,
-    run_id: str,
-    cancel: threading.Event | None,
-    on_progress: Callable[[int, int], None] | None,
-    policy: RetryPolicy | None,
-) -> SyncResult:
-    staging = loading.staging_path(settings.db_path)
-    limit = AimdLimit(settings.concurrency) if settings.adaptive else None
-    client = AuthentikClient(
+def _client(settings: SyncSettings, limit: AimdLimit | None) -> AuthentikClient:
+    if settings.max_rps:
+        log.info("at most %g requests per second (--max-rps)", settings.max_rps)
+    return AuthentikClient(
         settings.base_url,
         settings.token,
         pool_size=settings.concurrency,
@@ -149,8 +164,23 @@ def _fetch_and_apply(
         pacer=Pacer(settings.max_rps) if settings.max_rps else None,
         limit=limit,
     )
-    if settings.max_rps:
-        log.info("at most %g requests per second (--max-rps)", settings.max_rps)
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    """How this run talks to authentik."""
+
+    client: AuthentikClient
+    limit: AimdLimit | None
+    release: str | None
+    cancel: threading.Event | None
+    on_progress: Callable[[int, int], None] | None
+    policy: RetryPolicy
+
+
+def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> SyncResult:
+    staging = loading.staging_path(settings.db_path)
+    client, limit = fetch.client, fetch.limit
     stager = loading.Stager(staging)
     try:
         fetcher = Fetcher(
@@ -159,9 +189,9 @@ def _fetch_and_apply(
             mode=settings.mode,
             concurrency=settings.concurrency,
             page_size=settings.page_size,
-            cancel=cancel,
-            on_progress=on_progress,
-            policy=replace(policy or RetryPolicy(), max_attempts=settings.max_attempts),
+            cancel=fetch.cancel,
+            on_progress=fetch.on_progress,
+            policy=fetch.policy,
             limit=limit,
         )
         clock = time.monotonic()
@@ -169,17 +199,16 @@ def _fetch_and_apply(
         _stage_done("fetch", clock, stats, f"fetched {stats.fetched} of {stats.discovered} connections")
         fetcher.fetch_sources()
         if settings.ids is None:
-            unseen = _guard_deletions(settings, run_id, stager, stats, client)
+            unseen = _guard_deletions(settings, run_id, stager, stats, fetch.release)
             clock = time.monotonic()
             fetcher.verify(unseen)
             _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
         stats.http = dict(client.status_counts)
         stats.concurrency = _settled(limit) if limit else settings.concurrency
-        if cancel is not None and cancel.is_set():
+        if fetch.cancel is not None and fetch.cancel.is_set():
             raise InterruptedRun("interrupted: nothing applied")
     finally:
         stager.close()
-        client.close()
     return _apply(settings, run_id, staging, stats)
 
 
@@ -196,7 +225,7 @@ def _settled(limit: AimdLimit) -> int:
 
 
 def _guard_deletions(
-    settings: SyncSettings, run_id: str, stager: loading.Stager, stats: FetchStats, client: AuthentikClient
+    settings: SyncSettings, run_id: str, stager: loading.Stager, stats: FetchStats, release: str | None
 ) -> list[int]:
     """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
     of the ids the listing missed, so a refused run ends in seconds); the ids to check."""
@@ -207,7 +236,7 @@ def _guard_deletions(
         stats.refused,
         settings.max_delete,
         allow_mass_delete=settings.allow_mass_delete,
-        release=lambda: server_release(client),
+        release=release,
     )
     return unseen
 
@@ -245,16 +274,6 @@ def _record_visibility(db_path: Path, run_id: str, stats: FetchStats) -> None:
         )
     finally:
         con.close()
-
-
-def server_release(client: AuthentikClient) -> str | None:
-    """authentik's version (`/admin/version/`, readable by any valid token), or None."""
-    try:
-        body = client.get_json("/admin/version/")
-    except ApiError:
-        return None
-    version = body.get("version_current") if isinstance(body, dict) else None
-    return version if isinstance(version, str) and len(version) < 40 else None
 
 
 def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats) -> SyncResult:
