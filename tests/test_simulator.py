@@ -545,3 +545,48 @@ def test_scoped_tokens_see_what_a_real_authentik_shows_them(shape: str) -> None:
         assert get("src", SOURCES).status_code == 200
         assert get("none", "/api/v3/admin/version/").json()["version_current"].startswith(shape)
         assert get("bogus", LIST).status_code == 403
+
+
+# Captured on the real servers (2026-12-03) with a service account without a role ("norole"), an
+# ordinary user's token ("user") and a superuser's ("admin_version"); see fixtures/samples/*/INDEX.txt.
+SCOPED = [
+    ("scoped_norole_list", "none", LIST),
+    ("scoped_norole_retrieve", "none", f"{LIST}5/"),
+    ("scoped_norole_sources", "none", SOURCES),
+    ("scoped_user_sources", "own", SOURCES),
+    ("admin_version", TOKEN, "/api/v3/admin/version/"),
+]
+
+
+@pytest.mark.parametrize(("name", "token", "path"), SCOPED)
+def test_scoped_tokens_answer_like_the_real_captures(
+    sim: Simulator, name: str, token: str, path: str
+) -> None:
+    from authentik_etl.simulator import Scope
+
+    shape = sim.dataset.shape
+    sim.add_token("none", Scope.nothing())
+    sim.add_token("own", Scope.own(sim.dataset.connection(3)["user"]))
+    status, names, body = sample(shape, name)
+    raw = requests.get(sim.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert raw.status_code == status
+    assert [h.lower() for h in raw.raw.headers] == names
+    if name == "admin_version":
+        assert structure(raw.json()) == structure(json.loads(body))
+    else:
+        assert raw.content == body
+
+
+def test_an_ordinary_users_listing_has_the_captured_envelope(sim: Simulator) -> None:
+    from authentik_etl.simulator import Scope
+
+    shape = sim.dataset.shape
+    user = sim.dataset.connection(3)["user"]
+    sim.add_token("own", Scope.own(user))
+    captured = sample_json(shape, "scoped_user_list")
+    got = get(sim, LIST, token="own", params={"ordering": "pk"}).json()
+    assert list(got) == list(captured) and list(got["pagination"]) == list(captured["pagination"])
+    assert list(got["results"][0]) == list(captured["results"][0])  # the shape's own keys, in order
+    assert {row["user"] for row in got["results"]} == {user}
+    assert {row["user"] for row in captured["results"]} == {captured["results"][0]["user"]}
+    assert got["pagination"]["count"] == len(got["results"]) >= 1
