@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-real deps lint bench clean
+.PHONY: demo test test-real deps readme lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: deps $(STAMP)
 test-real: $(STAMP)
 	$(BIN)/python -m pip install --quiet '.[test,real]'
 	$(BIN)/python tests_real/run.py
+
+# Regenerate the command outputs shown in README.md (make test checks they are current).
+readme: $(STAMP)
+	$(BIN)/python docs/readme_outputs.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

@@ -1,0 +1,152 @@
+"""The command outputs shown in README.md, generated from real runs against the simulator.
+
+    python docs/readme_outputs.py           rewrite the generated blocks of README.md
+    python docs/readme_outputs.py --check   exit 1 (naming the block and the first differing line) when a
+                                            block no longer matches what the commands print today
+
+A generated block is the fenced block right after a `<!-- output: NAME -->` line. Comparison normalises
+what changes from run to run (times, durations, ports, run ids, request ids, sizes of column padding),
+so a changed log line, message or table is caught, a new timestamp is not. `make test` runs the check
+(tests/test_readme_outputs.py); the benchmark and real-server tables are outside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from authentik_etl.simulator import Dataset, Simulator
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BIN = Path(sys.executable).parent
+MARKER = re.compile(r"^<!-- output: ([a-z-]+) -->\n```\n(.*?)^```$", re.M | re.S)
+
+# One session in a fresh folder, against the simulator started as a server (README: "Real output").
+SESSION = [
+    "authentik-etl sync --db authentik.duckdb",
+    "authentik-etl sync --db authentik.duckdb --mode list",
+    'authentik-etl query --db authentik.duckdb "SELECT pk, user_pk, source_slug, source_user_matching_mode, '
+    'identifier FROM connections_flat ORDER BY pk LIMIT 5"',
+    'authentik-etl query --db authentik.duckdb --format csv "SELECT run_id, status, mode, inserted, updated, '
+    'unchanged, deleted FROM sync_runs ORDER BY started_at"',
+    "authentik-etl status --db authentik.duckdb --max-age 26h",
+    "authentik-etl export --db authentik.duckdb --out exports",
+    "ls exports/latest/",
+    'AUTHENTIK_TOKEN=nope authentik-etl sync --db authentik.duckdb; echo "exit=$?"',
+]
+NORMALISE = [
+    (re.compile(r"\d{8}T\d{6}Z(-[0-9a-f]{6})?"), "<run>"),
+    (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?Z?( UTC)?"), "<time>"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r"request id [0-9a-f]{32}"), "request id <id>"),
+    (re.compile(r"\d+\.\d+"), "<n>"),
+    (re.compile(r"[ ─┬┼┴]+"), " "),  # column padding follows the widths of the values above
+]
+
+
+def run_shell(line: str, cwd: Path, env: dict[str, str]) -> str:
+    proc = subprocess.run(
+        ["bash", "-c", line], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return proc.stdout
+
+
+def generate_session(folder: Path) -> str:
+    token = secrets.token_urlsafe(24)
+    (folder / "token").write_text(token + "\n")
+    (folder / "token").chmod(0o600)
+    with Simulator(Dataset.generate(connections=84, seed=1), token=token) as sim:
+        env = _env(AUTHENTIK_URL=sim.url, AUTHENTIK_TOKEN_FILE="token")
+        parts = [f"$ {line}\n{run_shell(line, folder, env)}" for line in SESSION]
+    return "\n".join(part if part.endswith("\n") else part + "\n" for part in parts)
+
+
+def generate_demo(folder: Path) -> str:
+    return run_shell("authentik-etl demo --dir demo", folder, _env())
+
+
+GENERATORS: dict[str, Callable[[Path], str]] = {"demo": generate_demo, "session": generate_session}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AUTHENTIK")}
+    return {**base, "PATH": f"{BIN}{os.pathsep}{base.get('PATH', '')}", "PYTHONUNBUFFERED": "1", **extra}
+
+
+def normalise(text: str) -> list[str]:
+    lines = []
+    for line in text.strip("\n").splitlines():
+        for pattern, replacement in NORMALISE:
+            line = pattern.sub(replacement, line)
+        lines.append(line.rstrip())
+    return lines
+
+
+def generated() -> dict[str, str]:
+    """Every block's text, from real runs now (each in a fresh folder)."""
+    fresh = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, make in GENERATORS.items():
+            folder = Path(tmp) / name
+            folder.mkdir()
+            fresh[name] = make(folder)
+    return fresh
+
+
+def differences(readme: str, fresh: dict[str, str]) -> list[str]:
+    """One line per block of `readme` that does not match `fresh` (after normalising both)."""
+    found, problems = set(), []
+    for match in MARKER.finditer(readme):
+        name, shown = match[1], match[2]
+        found.add(name)
+        if name not in fresh:
+            problems.append(f"README block {name!r} has no generator in docs/readme_outputs.py")
+            continue
+        want, got = normalise(fresh[name]), normalise(shown)
+        if want != got:
+            at = next((i for i, pair in enumerate(zip(want, got, strict=False)) if pair[0] != pair[1]), None)
+            at = min(len(want), len(got)) if at is None else at
+            problems.append(
+                f"README block {name!r} is stale at its line {at + 1}: it shows {_line(got, at)!r}, "
+                f"the command prints {_line(want, at)!r} (run python docs/readme_outputs.py)"
+            )
+    problems += [f"README has no block {name!r}" for name in fresh if name not in found]
+    return problems
+
+
+def _line(lines: list[str], at: int) -> str:
+    return lines[at] if at < len(lines) else "<end>"
+
+
+def rewrite(readme: str, fresh: dict[str, str]) -> str:
+    def block(match: re.Match[str]) -> str:
+        body = fresh.get(match[1], match[2]).rstrip("\n") + "\n"
+        return f"<!-- output: {match[1]} -->\n```\n{body}```"
+
+    return MARKER.sub(block, readme)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare instead of rewriting")
+    args = parser.parse_args(argv)
+    text, fresh = README.read_text(encoding="utf-8"), generated()
+    if args.check:
+        problems = differences(text, fresh)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
+    README.write_text(rewrite(text, fresh), encoding="utf-8")
+    print(f"rewrote the blocks {', '.join(fresh)} of {README.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
