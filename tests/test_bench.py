@@ -34,3 +34,24 @@ def test_bench_prints_every_row_of_its_table(tmp_path) -> None:
 def test_micro_costs_measures_every_step() -> None:
     out = run(str(BENCH / "micro_costs.py"), "--connections", "300")
     assert "Fetcher._validate" in out and "Stager.add_connection" in out
+
+
+def test_real_server_probe_prints_both_tables(simulator, tmp_path) -> None:
+    """bench/real_server.py is meant for a real authentik; run here against the simulator so it cannot rot."""
+    from conftest import TOKEN
+
+    from authentik_etl.simulator import Dataset
+
+    sim = simulator(Dataset.generate(connections=150, seed=2), latency=0.002)
+    token = tmp_path / "token"
+    token.write_text(TOKEN + "\n")
+    token.chmod(0o600)
+    out = run("bench/real_server.py", "--url", sim.url, "--token-file", str(token), "--levels", "1,2",
+              "--retrieves", "40", "--repeat", "1")  # fmt: skip
+    lines = out.splitlines()
+    assert [line.split("|")[1].strip() for line in lines if line.startswith(("| 1 ", "| 2 "))] == ["1", "2"]
+    for mode in ("retrieve", "list"):
+        [row] = [line for line in lines if line.startswith(f"| `--mode {mode}`")]
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        assert float(cells[1]) > 0 and cells[2].endswith("x") and cells[3] == "0"
+    assert TOKEN not in out

@@ -1,0 +1,117 @@
+"""Real-server speed: the server's saturated rate, then the sync with its default settings.
+
+    python bench/real_server.py --url http://127.0.0.1:9000 --token-file TOKEN [--levels 1,2,4,8,16]
+        [--retrieves 400] [--repeat 2]
+
+1. The saturated rate: the shipped HTTP client alone (no validation, no database), with 1, 2, 4, 8 and 16
+   requests in flight: retrieves per second (`GET .../all/{id}/` over the first --retrieves ids) and
+   listed rows per second (every list page of 100).
+2. `authentik-etl sync` with its defaults (only --url, token and a fresh --db), per-id and list mode,
+   connections per second, and its failed connections; then the ratio to the best saturated rate.
+
+Talks to the given server only (use a loopback one: ../shared/realak/). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+
+from authentik_etl.client import AuthentikClient
+from authentik_etl.pagination import CONNECTIONS_PATH, fetch_page
+
+BIN = Path(sys.executable).parent
+
+
+def ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
+
+
+def connection_ids(client: AuthentikClient, limit: int) -> list[int]:
+    ids: list[int] = []
+    page = 1
+    while page and len(ids) < limit:
+        got = fetch_page(client, CONNECTIONS_PATH, page, 100)
+        ids += [row["pk"] for row in got.results]
+        page = got.next
+    return ids[:limit]
+
+
+def retrieve_rate(client: AuthentikClient, ids: list[int], in_flight: int) -> float:
+    start = time.monotonic()
+    with ThreadPoolExecutor(in_flight) as pool:
+        list(pool.map(lambda pk: client.get_json(f"{CONNECTIONS_PATH}{pk}/"), ids))
+    return len(ids) / (time.monotonic() - start)
+
+
+def list_rate(client: AuthentikClient, in_flight: int) -> float:
+    first = fetch_page(client, CONNECTIONS_PATH, 1, 100)
+    start = time.monotonic()
+    with ThreadPoolExecutor(in_flight) as pool:
+        rows = sum(
+            len(page.results)
+            for page in pool.map(
+                lambda n: fetch_page(client, CONNECTIONS_PATH, n, 100), range(1, first.total_pages + 1)
+            )
+        )
+    return rows / (time.monotonic() - start)
+
+
+def sync_rate(url: str, token_file: str, mode: str) -> tuple[float, int]:
+    """connections per second and failed connections of a default sync into a fresh database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "real.duckdb"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHENTIK")}
+        env.update(AUTHENTIK_URL=url, AUTHENTIK_TOKEN_FILE=token_file)
+        proc = subprocess.run(
+            [str(BIN / "authentik-etl"), "sync", "--db", str(db), "--mode", mode, "--no-progress"],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if proc.returncode not in (0, 3):
+            raise SystemExit(f"sync --mode {mode} failed: {proc.stderr.strip().splitlines()[-1]}")
+        with duckdb.connect(str(db), read_only=True) as con:
+            fetched, failed, seconds = con.execute(
+                "SELECT fetched, failed, epoch(finished_at) - epoch(started_at) FROM sync_runs"
+            ).fetchone()
+    return fetched / seconds, failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--url", required=True)
+    p.add_argument("--token-file", required=True)
+    p.add_argument("--levels", type=ints, default=[1, 2, 4, 8, 16])
+    p.add_argument("--retrieves", type=int, default=400, help="retrieves per level (400)")
+    p.add_argument("--repeat", type=int, default=2, help="runs per figure, the median is shown (2)")
+    args = p.parse_args(argv)
+    token = Path(args.token_file).read_text().strip()
+    client = AuthentikClient(args.url, token, pool_size=max(args.levels))
+    ids = connection_ids(client, args.retrieves)
+    print("| requests in flight | retrieves/s | listed rows/s |\n|---|---|---|")
+    best = {"retrieve": 0.0, "list": 0.0}
+    for level in args.levels:
+        r = statistics.median(retrieve_rate(client, ids, level) for _ in range(args.repeat))
+        rows = statistics.median(list_rate(client, level) for _ in range(args.repeat))
+        best["retrieve"], best["list"] = max(best["retrieve"], r), max(best["list"], rows)
+        print(f"| {level} | {r:.1f} | {rows:.0f} |", flush=True)
+    client.close()
+    print("\n| sync, default settings | connections/s | of the saturated rate | failed |\n|---|---|---|---|")
+    for mode in ("retrieve", "list"):
+        runs = [sync_rate(args.url, args.token_file, mode) for _ in range(args.repeat)]
+        rate = statistics.median(r for r, _ in runs)
+        failed = sum(f for _, f in runs)
+        print(f"| `--mode {mode}` | {rate:.1f} | {rate / best[mode]:.2f}x | {failed} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
