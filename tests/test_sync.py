@@ -252,7 +252,8 @@ def test_sources_listing_forbidden_warns_and_uses_the_sources_inside_connections
     sim = simulator(dataset, faults=Faults(forbid=("sources",)))
     result = run_sync(sim, db_path)
     assert result.status == "succeeded"
-    assert "cannot list sources" in caplog.text
+    assert "cannot list sources (authentik denied the token's user: You do not have permission" in caplog.text
+    assert "is it expired" not in caplog.text  # the token is valid: only a permission is missing
     slugs = {slug for (slug,) in db_rows(db_path, "SELECT slug FROM sources")}
     with_connections = {dataset.connection(pk)["source_obj"]["slug"] for pk in dataset.connection_pks()}
     assert slugs == with_connections  # no source without connections, no built-in source

@@ -53,6 +53,7 @@ MIN_REDACTED_TOKEN = 16
 TOKEN_HINT = (
     "check AUTHENTIK_TOKEN (is it expired?) and that its user may view sources and user-source connections"
 )
+PERMISSION_HINT = "the token is valid, but its user lacks the permission to read this"  # 403, valid token
 
 
 class AuthentikClient:
@@ -142,7 +143,9 @@ class AuthentikClient:
             )
         if status in (401, 403):
             raise AuthError(
-                f"authentik refused the token{detail}: {TOKEN_HINT}",
+                f"authentik denied the token's user{detail}: {PERMISSION_HINT}"
+                if "permission" in detail.lower()
+                else f"authentik refused the token{detail}: {TOKEN_HINT}",
                 path=path,
                 status=status,
                 request_id=rid,
