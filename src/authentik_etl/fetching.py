@@ -40,7 +40,6 @@ class FetchStats:
     api_shape: str | None = None
     concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
     sources_complete: bool = False
-    sources_listed: bool = False  # /sources/all/ answered (every page, 200)
     refused: list[str] = field(default_factory=list)  # listings that answered 403 (no permission)
     http: dict[str, int] = field(default_factory=dict)
 
@@ -124,7 +123,6 @@ class Fetcher:
             rows.append(models.source_row(source, item, authoritative=True))
             mappings.extend(models.mapping_rows(source))
         self.stager.add_sources(rows, mappings)
-        self.stats.sources_listed = True
         self.stats.sources_complete = len(rows) == len(raw)
 
     def stage_nested_sources(self) -> None:

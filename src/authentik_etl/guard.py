@@ -21,7 +21,11 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
+
+from authentik_etl import db, sqlfiles
 from authentik_etl.errors import ConfigError, MassDeletionRefused, PermissionRefused
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,42 @@ class Seen:
 
 
 DEFAULT_LIMIT = DeleteLimit.parse(DEFAULT_MAX_DELETE)
+OPEN_WAIT_SECONDS = 60.0
+
+
+def what_was_seen(
+    staging: duckdb.DuckDBPyConnection, db_path: Path, visible: int, sources_complete: bool
+) -> tuple[list[Seen], list[int]]:
+    """What the run saw of each stored kind (sql/deletion_guard.sql, on the staging database with the
+    main one attached read-only), and the live connections its listing did not return."""
+    staging.execute(f"ATTACH {db.quote_literal(str(db_path))} AS target (READ_ONLY)")
+    try:
+        counts = db.first_row(staging, sqlfiles.read("deletion_guard.sql"))
+        rows = staging.execute(
+            "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
+            "AND pk NOT IN (SELECT pk FROM stg_seen) ORDER BY pk"
+        ).fetchall()
+    finally:
+        staging.execute("DETACH target")
+    assert counts is not None
+    stored, would_delete, sources_stored, sources_visible, sources_gone = counts
+    seen = [
+        Seen("connections", stored, visible, would_delete),
+        Seen("sources", sources_stored, sources_visible, sources_gone, listed=sources_complete),
+    ]
+    return seen, [pk for (pk,) in rows]
+
+
+def record_visibility(db_path: Path, run_id: str, visible: int, refused: list[str]) -> None:
+    """What the token could see, recorded before the guard decides (a refused run keeps it too)."""
+    con = db.connect(db_path, wait=OPEN_WAIT_SECONDS)
+    try:
+        con.execute(
+            "UPDATE sync_runs SET visible_connections = ?, refused_endpoints = ? WHERE run_id = ?",
+            [visible, refused, run_id],
+        )
+    finally:
+        con.close()
 
 
 def decide(

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from authentik_etl import db, guard, loading, logs, sqlfiles
+from authentik_etl import db, guard, loading, logs
 from authentik_etl.adaptive import AimdLimit
 from authentik_etl.client import AuthentikClient
 from authentik_etl.config import SyncSettings
@@ -229,8 +229,9 @@ def _guard_deletions(
 ) -> list[int]:
     """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
     of the ids the listing missed, so a refused run ends in seconds); the ids to check."""
-    seen, unseen = _what_was_seen(stager, settings.db_path, stats)
-    _record_visibility(settings.db_path, run_id, stats)
+    stager.flush()
+    seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats.discovered, stats.sources_complete)
+    guard.record_visibility(settings.db_path, run_id, stats.discovered, stats.refused)
     guard.decide(
         seen,
         stats.refused,
@@ -239,41 +240,6 @@ def _guard_deletions(
         release=release,
     )
     return unseen
-
-
-def _what_was_seen(
-    stager: loading.Stager, db_path: Path, stats: FetchStats
-) -> tuple[list[guard.Seen], list[int]]:
-    """What the run saw of each stored kind, and the live connections its listing did not return."""
-    stager.flush()
-    stager.con.execute(f"ATTACH {db.quote_literal(str(db_path))} AS target (READ_ONLY)")
-    try:
-        counts = db.first_row(stager.con, sqlfiles.read("deletion_guard.sql"))
-        rows = stager.con.execute(
-            "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
-            "AND pk NOT IN (SELECT pk FROM stg_seen) ORDER BY pk"
-        ).fetchall()
-    finally:
-        stager.con.execute("DETACH target")
-    assert counts is not None
-    stored, would_delete, sources_stored, sources_visible, sources_gone = counts
-    seen = [
-        guard.Seen("connections", stored, stats.discovered, would_delete),
-        guard.Seen("sources", sources_stored, sources_visible, sources_gone, listed=stats.sources_complete),
-    ]
-    return seen, [pk for (pk,) in rows]
-
-
-def _record_visibility(db_path: Path, run_id: str, stats: FetchStats) -> None:
-    """What the token could see, recorded before the guard decides (a refused run keeps it too)."""
-    con = db.connect(db_path, wait=OPEN_WAIT_SECONDS)
-    try:
-        con.execute(
-            "UPDATE sync_runs SET visible_connections = ?, refused_endpoints = ? WHERE run_id = ?",
-            [stats.discovered, stats.refused, run_id],
-        )
-    finally:
-        con.close()
 
 
 def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats) -> SyncResult:
