@@ -22,6 +22,8 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>\S+) \(PID (?P<
 # The sync's own connections (staging and apply) stay within this much memory and spill to disk
 # beyond it, so a million-connection run fits a small container; readers keep DuckDB's default.
 SYNC_SETTINGS = {"memory_limit": "160MB", "preserve_insertion_order": False}
+# How long a sync waits for another process (a reader, an export) to let go of the database file.
+OPEN_WAIT_SECONDS = 60.0
 
 
 def connect(

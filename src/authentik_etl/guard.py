@@ -79,7 +79,6 @@ class Seen:
 
 
 DEFAULT_LIMIT = DeleteLimit.parse(DEFAULT_MAX_DELETE)
-OPEN_WAIT_SECONDS = 60.0
 
 
 def what_was_seen(
@@ -107,7 +106,7 @@ def what_was_seen(
 
 def record_visibility(db_path: Path, run_id: str, visible: int, refused: list[str]) -> None:
     """What the token could see, recorded before the guard decides (a refused run keeps it too)."""
-    con = db.connect(db_path, wait=OPEN_WAIT_SECONDS)
+    con = db.connect(db_path, wait=db.OPEN_WAIT_SECONDS)
     try:
         con.execute(
             "UPDATE sync_runs SET visible_connections = ?, refused_endpoints = ? WHERE run_id = ?",

@@ -27,9 +27,9 @@ class NotAuthentik(ConfigError):
     """The base URL answers, but not as authentik's API does (exit 2)."""
 
 
-def probe(client: AuthentikClient, policy: RetryPolicy, cancel: threading.Event | None = None) -> str | None:
-    """authentik's release at the client's base URL (None if it does not say); raises NotAuthentik,
-    AuthError, or an EtlError naming how long and how often an unreachable server was tried."""
+def probe(client: AuthentikClient, policy: RetryPolicy, cancel: threading.Event | None = None) -> str:
+    """authentik's release at the client's base URL; raises NotAuthentik, AuthError, or a
+    RetriableApiError naming how long and how often an unreachable server was tried."""
     stop = cancel or threading.Event()
     url = client.api_root + VERSION_PATH
     started = time.monotonic()

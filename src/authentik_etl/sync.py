@@ -29,7 +29,6 @@ from authentik_etl.retry import RetryPolicy
 from authentik_etl.runlock import RunLock
 
 log = logging.getLogger(__name__)
-OPEN_WAIT_SECONDS = 60.0
 
 
 @dataclass
@@ -130,7 +129,7 @@ def fewer_gc_passes(young: int = 10_000) -> Iterator[None]:
 
 
 def _start_run(settings: SyncSettings, run_id: str, started: datetime) -> None:
-    con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS)
+    con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS)
     try:
         db.migrate(con)
         # We hold the run lock, so any run still marked 'running' died without finishing.
@@ -266,7 +265,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
         _record_run(con, run_id, result)
 
     clock = time.monotonic()
-    con = db.connect(settings.db_path, wait=OPEN_WAIT_SECONDS, config=db.SYNC_SETTINGS)
+    con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS, config=db.SYNC_SETTINGS)
     try:
         loading.apply(
             con,
