@@ -12,7 +12,7 @@ $(BIN)/python:
 
 # A plain (non-editable) install, as users get it: proves sql/ ships inside the package.
 # build/ goes first: setuptools would otherwise ship files since deleted from the tree.
-$(STAMP): $(BIN)/python pyproject.toml $(shell find src sql -type f -not -name '*.pyc')
+$(STAMP): $(BIN)/python pyproject.toml $(shell find etl sql -type f -not -name '*.pyc')
 	rm -rf build
 	$(BIN)/python -m pip install --quiet '.[test]'
 	touch $(STAMP)
@@ -44,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) demo build *.egg-info src/*.egg-info
+	rm -rf $(VENV) demo build *.egg-info

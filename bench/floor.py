@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def shipped_get(url: str, token: str, pool: int) -> tuple[Callable[..., Any], Callable[[], None]]:
-    from authentik_etl.client import AuthentikClient
+    from authentik_etl.extract.client import AuthentikClient
 
     client = AuthentikClient(url, token, pool_size=pool)
     return client.get_json, client.close
@@ -77,7 +77,7 @@ def urllib3_get(url: str, token: str, pool: int) -> tuple[Callable[..., Any], Ca
 
 
 def with_retry(get: Callable[..., Any]) -> Callable[..., Any]:
-    from authentik_etl.retry import RetryPolicy
+    from authentik_etl.extract.retry import RetryPolicy
 
     policy = RetryPolicy()
     return lambda *a: policy.call(lambda: get(*a))[0]
@@ -86,7 +86,7 @@ def with_retry(get: Callable[..., Any]) -> Callable[..., Any]:
 def per_object(work: str) -> Callable[[Any], None]:
     if work == "parse":
         return lambda payload: None
-    from authentik_etl import models
+    from authentik_etl.extract import models
 
     if work == "validate":
         return models.parse_connection

@@ -45,13 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shape", default="2025.12")
     args = p.parse_args(argv)
 
-    from pydantic_core import from_json
-
-    from authentik_etl import loading, models
-    from authentik_etl.fetching import Fetcher, Outcome
-    from authentik_etl.retry import RetryPolicy
+    from authentik_etl.extract import models
+    from authentik_etl.extract.fetching import Fetcher, Outcome
+    from authentik_etl.extract.retry import RetryPolicy
+    from authentik_etl.load import loading
     from authentik_etl.simulator import Dataset
     from authentik_etl.simulator.api import App
+    from pydantic_core import from_json
 
     ds = Dataset.generate(connections=args.connections, shape=args.shape, seed=1)
     app = App(ds, "t")

@@ -65,8 +65,8 @@ class ThreadProfiles:
 
 
 def profile_mode(url: str, token: str, mode: str, args: argparse.Namespace, work: Path) -> pstats.Stats:
-    from authentik_etl.config import SyncSettings
-    from authentik_etl.sync import sync
+    from authentik_etl.core.config import SyncSettings
+    from authentik_etl.job.sync import sync
 
     settings = SyncSettings(
         base_url=url, token=token, db_path=work / f"{mode}.duckdb", mode=mode, concurrency=args.concurrency

@@ -26,10 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
-
-from authentik_etl.client import AuthentikClient
-from authentik_etl.pagination import CONNECTIONS_PATH, fetch_page
-from authentik_etl.retry import RetryPolicy
+from authentik_etl.extract.client import AuthentikClient
+from authentik_etl.extract.pagination import CONNECTIONS_PATH, fetch_page
+from authentik_etl.extract.retry import RetryPolicy
 
 BIN = Path(sys.executable).parent
 # The sync's own retry policy: a real server's workers recycle (gunicorn), so resets happen.

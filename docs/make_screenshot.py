@@ -17,9 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests")]
 
 import duckdb  # noqa: E402
+from authentik_etl.publish import report_html  # noqa: E402
 from test_report_html import build_demo_db, chromium  # noqa: E402
-
-from authentik_etl import report_html  # noqa: E402
 
 
 def main() -> int:

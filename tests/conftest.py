@@ -57,21 +57,21 @@ def simulator():
 
 
 def fast_policy(**overrides):
-    from authentik_etl.retry import RetryPolicy
+    from authentik_etl.extract.retry import RetryPolicy
 
     values = {"initial_wait": 0.005, "max_wait": 0.02, "jitter": 0.005, "retry_after_cap": 0.02}
     return RetryPolicy(**{**values, **overrides})
 
 
 def settings_for(sim, db_path: Path, **overrides):
-    from authentik_etl.config import SyncSettings
+    from authentik_etl.core.config import SyncSettings
 
     values = {"base_url": sim.url, "token": TOKEN, "db_path": db_path, "timeout": 5.0}
     return SyncSettings(**{**values, **overrides})
 
 
 def run_sync(sim, db_path: Path, policy=None, **overrides):
-    from authentik_etl.sync import sync
+    from authentik_etl.job.sync import sync
 
     return sync(settings_for(sim, db_path, **overrides), policy=policy or fast_policy())
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import TOKEN, db_connections, db_rows, expected_connections
-
 from authentik_etl.simulator import Dataset, Faults
+from conftest import TOKEN, db_connections, db_rows, expected_connections
 
 EXE = str(Path(sys.executable).with_name("authentik-etl"))
 

@@ -4,11 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
+from authentik_etl.core import config
+from authentik_etl.core.errors import ConfigError
 from hypothesis import given
 from hypothesis import strategies as st
-
-from authentik_etl import config
-from authentik_etl.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,10 @@ import duckdb
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from authentik_etl.publish import export
+from authentik_etl.simulator import Dataset
 from conftest import run_sync
 from test_cli import EXE, assert_one_line_error, cli
-
-from authentik_etl import export
-from authentik_etl.simulator import Dataset
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import duckdb
-from conftest import db_rows, run_sync
-
-from authentik_etl import db
+from authentik_etl.load import db
 from authentik_etl.simulator import Dataset
+from conftest import db_rows, run_sync
 
 
 def test_a_matching_mode_change_across_two_syncs_is_recorded_everywhere(simulator, db_path) -> None:
@@ -101,7 +100,7 @@ def test_history_migration_backfills_existing_databases(tmp_path) -> None:
     con.execute(
         "CREATE TABLE schema_migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
     )
-    from authentik_etl import sqlfiles
+    from authentik_etl.load import sqlfiles
 
     con.execute(sqlfiles.read("migrations/0001_initial.sql"))
     con.execute("INSERT INTO schema_migrations VALUES ('0001_initial', now())")

@@ -6,8 +6,8 @@ import gc
 
 import duckdb
 import pytest
-
-from authentik_etl import loading, sync
+from authentik_etl.job import sync
+from authentik_etl.load import loading
 
 
 def row(pk: int) -> dict:

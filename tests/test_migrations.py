@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import duckdb
-
-from authentik_etl import db, sqlfiles
+from authentik_etl.load import db, sqlfiles
 
 CONNECTION = (
     "INSERT INTO user_source_connections VALUES "

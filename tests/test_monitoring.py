@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import duckdb
+from authentik_etl.simulator import Dataset, Faults
 from conftest import TOKEN, run_sync
 from prometheus_client.parser import text_string_to_metric_families
 from test_cli import cli, env_for
 from test_robustness import _Recorder, _serve
-
-from authentik_etl.simulator import Dataset, Faults
 
 EXPECTED = {
     "authentik_etl_last_run_timestamp_seconds",

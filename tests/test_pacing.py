@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import run_sync
-
-from authentik_etl.errors import ConfigError
-from authentik_etl.pacing import Pacer
+from authentik_etl.core.errors import ConfigError
+from authentik_etl.extract.pacing import Pacer
 from authentik_etl.simulator import Dataset
+from conftest import run_sync
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from authentik_etl import sqlfiles
+from authentik_etl.load import sqlfiles
 
 REPO_SQL = Path(__file__).resolve().parents[1] / "sql"
 

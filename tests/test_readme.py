@@ -8,10 +8,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from authentik_etl import db
-from authentik_etl.cli import build_parser
-from authentik_etl.errors import EXIT_AUTH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from authentik_etl.commands.cli import build_parser
+from authentik_etl.core.errors import EXIT_AUTH, EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from authentik_etl.load import db
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -5,9 +5,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-
-from authentik_etl.errors import AuthError, FatalApiError, NotFoundError, RetriableApiError
-from authentik_etl.retry import RetryPolicy, parse_retry_after
+from authentik_etl.core.errors import AuthError, FatalApiError, NotFoundError, RetriableApiError
+from authentik_etl.extract.retry import RetryPolicy, parse_retry_after
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

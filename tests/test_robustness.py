@@ -15,10 +15,9 @@ from typing import ClassVar
 
 import duckdb
 import pytest
+from authentik_etl.simulator import Dataset, Faults
 from conftest import TOKEN, db_rows, run_sync
 from test_cli import EXE, assert_one_line_error, cli, env_for
-
-from authentik_etl.simulator import Dataset, Faults
 
 
 def business_state(path: Path) -> tuple:

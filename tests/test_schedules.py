@@ -19,12 +19,11 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TOKEN, db_rows
-
-from authentik_etl import config
-from authentik_etl.cli import build_parser
-from authentik_etl.errors import ConfigError
+from authentik_etl.commands.cli import build_parser
+from authentik_etl.core import config
+from authentik_etl.core.errors import ConfigError
 from authentik_etl.simulator import Dataset
+from conftest import TOKEN, db_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULES = ROOT / "schedules"

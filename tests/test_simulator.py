@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from authentik_etl.simulator import Dataset, Faults, Simulator
 from authentik_etl.simulator.index import PkSpace
 
@@ -493,8 +492,7 @@ def test_mutations_are_reflected(fresh: Simulator) -> None:
 def test_cli_prints_url_and_serves(tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("cli-token\n")
-    src = str(Path(__file__).parents[1] / "src")
-    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = dict(os.environ)
     cmd = [sys.executable, "-m", "authentik_etl.simulator", "--connections", "30"]
     cmd += ["--shape", OLD, "--token-file", str(token_file), "--latency-ms", "5"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)

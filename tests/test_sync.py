@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import SHAPES, db_connections, db_rows, expected_connections, run_sync
-
-from authentik_etl import db, loading
-from authentik_etl.errors import AuthError, DatabaseError, RetriableApiError
+from authentik_etl.core.errors import AuthError, DatabaseError, RetriableApiError
+from authentik_etl.load import db, loading
 from authentik_etl.simulator import Dataset, Faults
+from conftest import SHAPES, db_connections, db_rows, expected_connections, run_sync
 
 
 @pytest.mark.parametrize("mode", ["retrieve", "list"])
@@ -145,10 +144,9 @@ def test_bad_token_aborts_and_leaves_the_database_untouched(simulator, db_path) 
 
 
 def test_server_down_fails_the_run_and_applies_nothing(db_path) -> None:
+    from authentik_etl.core.config import SyncSettings
+    from authentik_etl.job.sync import sync
     from conftest import TOKEN, fast_policy
-
-    from authentik_etl.config import SyncSettings
-    from authentik_etl.sync import sync
 
     settings = SyncSettings(base_url="http://127.0.0.1:9", token=TOKEN, db_path=db_path, max_attempts=2)
     refused = r"connection failed: .*Connection refused; tried 2 times over"

@@ -1,0 +1,3 @@
+from authentik_etl.commands.cli import main
+
+raise SystemExit(main())

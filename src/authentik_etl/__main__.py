@@ -1,3 +1,0 @@
-from authentik_etl.cli import main
-
-raise SystemExit(main())
