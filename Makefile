@@ -28,6 +28,7 @@ deps:
 
 test: deps $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # Opt-in: against a real authentik (AUTHENTIK_REAL_URL, AUTHENTIK_REAL_TOKEN, AUTHENTIK_REAL_PG);

@@ -45,13 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shape", default="2025.12")
     args = p.parse_args(argv)
 
+    from pydantic_core import from_json
+
     from authentik_etl.extract import models
     from authentik_etl.extract.fetching import Fetcher, Outcome
     from authentik_etl.extract.retry import RetryPolicy
-    from authentik_etl.load import loading
+    from authentik_etl.load import staging
     from authentik_etl.simulator import Dataset
     from authentik_etl.simulator.api import App
-    from pydantic_core import from_json
 
     ds = Dataset.generate(connections=args.connections, shape=args.shape, seed=1)
     app = App(ds, "t")
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         made = [models.connection_row(c, d) for c, d in zip(conns, dumped, strict=True)]
 
         def stage_rows() -> None:
-            stager = loading.Stager(Path(tmp) / f"s{time.perf_counter_ns()}")
+            stager = staging.Stager(Path(tmp) / f"s{time.perf_counter_ns()}")
             for row in made:
                 stager.add_connection(dict(row))
             stager.close()
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def stage_ids(batch: int) -> Callable[[], None]:
             def run() -> None:
-                stager = loading.Stager(Path(tmp) / f"i{time.perf_counter_ns()}")
+                stager = staging.Stager(Path(tmp) / f"i{time.perf_counter_ns()}")
                 for i in range(0, n, batch):
                     stager.add_ids("stg_seen", pks[i : i + batch])
                 stager.close()

@@ -65,7 +65,7 @@ class ThreadProfiles:
 
 
 def profile_mode(url: str, token: str, mode: str, args: argparse.Namespace, work: Path) -> pstats.Stats:
-    from authentik_etl.core.config import SyncSettings
+    from authentik_etl.core.settings import SyncSettings
     from authentik_etl.job.sync import sync
 
     settings = SyncSettings(

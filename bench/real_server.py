@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+
 from authentik_etl.extract.client import AuthentikClient
 from authentik_etl.extract.pagination import CONNECTIONS_PATH, fetch_page
 from authentik_etl.extract.retry import RetryPolicy

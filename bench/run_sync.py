@@ -3,7 +3,7 @@
     AUTHENTIK_URL=... AUTHENTIK_TOKEN=... python bench/run_sync.py --db PATH [any `sync` flag]
 
 Runs the CLI's own parser and `sync` handler in this process (exactly what the `authentik-etl`
-script runs), times the apply phase by wrapping `loading.apply`, then prints one BENCH-RESULT line:
+script runs), times the apply phase by wrapping `apply.apply`, then prints one BENCH-RESULT line:
 wall time and CPU (user + sys, all threads; imports excluded), peak RSS, seconds before and in
 the apply, exit code and the run's counts read back from `sync_runs`.
 """
@@ -22,12 +22,12 @@ def main(argv: list[str]) -> int:
     # sync command imports lazily are imported here too, so that they are not counted either.
     from authentik_etl.commands import cli
     from authentik_etl.job import sync  # noqa: F401
-    from authentik_etl.load import loading
+    from authentik_etl.load import apply
 
     usage = Usage()
 
     phases: dict[str, float] = {}
-    real_apply = loading.apply
+    real_apply = apply.apply
 
     def timed_apply(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -37,9 +37,9 @@ def main(argv: list[str]) -> int:
         finally:
             phases["apply_s"] = time.perf_counter() - start
 
-    loading.apply = timed_apply  # sync.py calls it as loading.apply(...)
+    apply.apply = timed_apply  # sync.py calls it as apply.apply(...)
     args = cli.build_parser().parse_args(["sync", "--no-progress", *argv])
-    code = cli.run_handler(args.handler, args)
+    code = cli.run_handler(args)
     report: dict[str, Any] = {"exit_code": code, **usage.stop(), **phases}
     report["counts"] = last_run_counts(args.db)
     emit(report)

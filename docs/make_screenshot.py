@@ -4,7 +4,7 @@ source change in between) as headless Chromium renders it, 1280 x 1800.
     .venv/bin/python docs/make_screenshot.py
 
 Needs Debian's `chromium` (apt-get install chromium). The data and the Chromium command line are the
-ones tests/test_report_html.py uses.
+ones tests/publish/test_report_html.py uses.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "publish")]
 
 import duckdb  # noqa: E402
-from authentik_etl.publish import report_html  # noqa: E402
 from test_report_html import build_demo_db, chromium  # noqa: E402
+
+from authentik_etl.publish import report_html  # noqa: E402
 
 
 def main() -> int:

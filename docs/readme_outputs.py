@@ -4,10 +4,12 @@
     python docs/readme_outputs.py --check   exit 1 (naming the block and the first differing line) when a
                                             block no longer matches what the commands print today
 
-A generated block is the fenced block right after a `<!-- output: NAME -->` line. Comparison normalises
-what changes from run to run (times, durations, ports, run ids, request ids, sizes of column padding),
-so a changed log line, message or table is caught, a new timestamp is not. `make test` runs the check
-(tests/test_readme_outputs.py); the benchmark and real-server tables are outside it.
+A generated block is the fenced block right after a `<!-- output: NAME -->` line; a generated table
+sits between `<!-- table: NAME -->` and `<!-- /table -->` (the configuration table, from
+core/options.py, compared exactly). Block comparison normalises what changes from run to run (times,
+durations, ports, run ids, request ids, sizes of column padding), so a changed log line, message or
+table is caught, a new timestamp is not. `make test` runs the check (tests/test_readme_outputs.py);
+the benchmark and real-server tables are outside it.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from authentik_etl.core.options import OPTIONS, Option
 from authentik_etl.simulator import Dataset, Simulator
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BIN = Path(sys.executable).parent
 MARKER = re.compile(r"^<!-- output: ([a-z-]+) -->\n```\n(.*?)^```$", re.M | re.S)
+TABLE = re.compile(r"^<!-- table: ([a-z-]+) -->\n(.*?)^<!-- /table -->$", re.M | re.S)
 
 # One session in a fresh folder, against the simulator started as a server (README: "Real output").
 SESSION = [
@@ -73,6 +77,42 @@ def generate_demo(folder: Path) -> str:
 
 
 GENERATORS: dict[str, Callable[[Path], str]] = {"demo": generate_demo, "session": generate_session}
+
+
+def configuration_table() -> str:
+    """The README's configuration table: every option of core/options.py, one row each."""
+    rows = ["| key (config file) | flag | environment | default | commands | meaning |", "|---" * 6 + "|"]
+    for option in OPTIONS:
+        flags = ", ".join(sorted({f"`{option.flag(c)}`" for c in option.commands}))
+        env = f"`{option.env_name}`" if option.env_name else ""
+        key = f"`{option.key}`" if option.in_file else f"(flag only) `{option.key}`"
+        commands = "all" if len(option.commands) == 7 else ", ".join(option.commands)
+        rows.append(f"| {key} | {flags} | {env} | {_default(option)} | {commands} | {option.meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def _default(option: Option) -> str:
+    if option.default is None or option.default is False:
+        return ""
+    return f"`{option.default}`"
+
+
+TABLES: dict[str, Callable[[], str]] = {"configuration": configuration_table}
+
+
+def table_differences(readme: str) -> list[str]:
+    found = {m[1]: m[2] for m in TABLE.finditer(readme)}
+    problems = [f"README has no table {name!r}" for name in TABLES if name not in found]
+    for name, shown in found.items():
+        if name not in TABLES:
+            problems.append(f"README table {name!r} has no generator in docs/readme_outputs.py")
+        elif shown != TABLES[name]():
+            problems.append(f"README table {name!r} is stale (run python docs/readme_outputs.py)")
+    return problems
+
+
+def rewrite_tables(readme: str) -> str:
+    return TABLE.sub(lambda m: f"<!-- table: {m[1]} -->\n{TABLES[m[1]]()}<!-- /table -->", readme)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -139,11 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     text, fresh = README.read_text(encoding="utf-8"), generated()
     if args.check:
-        problems = differences(text, fresh)
+        problems = differences(text, fresh) + table_differences(text)
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1 if problems else 0
-    README.write_text(rewrite(text, fresh), encoding="utf-8")
+    README.write_text(rewrite_tables(rewrite(text, fresh)), encoding="utf-8")
     print(f"rewrote the blocks {', '.join(fresh)} of {README.name}")
     return 0
 

@@ -64,7 +64,7 @@ def fast_policy(**overrides):
 
 
 def settings_for(sim, db_path: Path, **overrides):
-    from authentik_etl.core.config import SyncSettings
+    from authentik_etl.core.settings import SyncSettings
 
     values = {"base_url": sim.url, "token": TOKEN, "db_path": db_path, "timeout": 5.0}
     return SyncSettings(**{**values, **overrides})

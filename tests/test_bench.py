@@ -38,8 +38,9 @@ def test_micro_costs_measures_every_step() -> None:
 
 def test_real_server_probe_prints_both_tables(simulator, tmp_path) -> None:
     """bench/real_server.py is meant for a real authentik; run here against the simulator so it cannot rot."""
-    from authentik_etl.simulator import Dataset
     from conftest import TOKEN
+
+    from authentik_etl.simulator import Dataset
 
     sim = simulator(Dataset.generate(connections=150, seed=2), latency=0.002)
     token = tmp_path / "token"

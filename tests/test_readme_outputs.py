@@ -51,3 +51,14 @@ def test_rewrite_puts_the_fresh_text_in_place(fresh) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     stale = readme.replace("applied in one transaction in", "applied in a transaction in")
     assert outputs.differences(outputs.rewrite(stale, fresh), fresh) == []
+
+
+def test_the_configuration_table_is_generated_from_the_settings_model() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert outputs.table_differences(readme) == []
+    stale = readme.replace("| `concurrency` | `--concurrency` |", "| `concurrency` | `--threads` |", 1)
+    assert stale != readme
+    assert outputs.table_differences(stale) == [
+        "README table 'configuration' is stale (run python docs/readme_outputs.py)"
+    ]
+    assert outputs.table_differences(outputs.rewrite_tables(stale)) == []

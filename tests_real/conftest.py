@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from ak_api import Api
 from ak_pg import Postgres
-from authentik_etl.core.config import normalise_base_url
 from etl_run import Real
+
+from authentik_etl.core.config import normalise_base_url
 
 REQUIRED = ("AUTHENTIK_REAL_URL", "AUTHENTIK_REAL_TOKEN", "AUTHENTIK_REAL_PG")
 

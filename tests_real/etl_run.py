@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from authentik_etl.core.config import SyncSettings
+from authentik_etl.core.settings import SyncSettings
 from authentik_etl.job.sync import SyncResult, sync
 
 CLI_TIMEOUT = 1800

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from ak_api import Api, release_at_least
 from ak_pg import Postgres
-from authentik_etl.core.errors import EXIT_AUTH, PermissionRefused
-from authentik_etl.load.guard import PERMISSIONS
 from etl_db import Synced
 from etl_run import Real, run_cli, run_sync, tail
+
+from authentik_etl.core.errors import EXIT_AUTH, PermissionRefused
+from authentik_etl.load.guard import PERMISSIONS
 
 PREFIX = "authentik-etl-real"
 

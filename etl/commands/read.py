@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from authentik_etl.commands import cli
+
+from authentik_etl.commands import common
 from authentik_etl.core import config
-from authentik_etl.core.errors import EXIT_FAILED, ConfigError
+from authentik_etl.core.errors import EXIT_FAILED, ConfigError, first_line
 from authentik_etl.load import db
 from authentik_etl.publish import report, status
 
@@ -21,22 +22,15 @@ log = logging.getLogger("authentik_etl")
 
 
 # -- report, query, export, views ---------------------------------------------------------------
-def report_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-    sub.add_argument(
-        "--html", metavar="FILE", help="also write a self-contained HTML report (charts) to FILE"
-    )
-
-
 def report_cmd(args: argparse.Namespace) -> int:
-    con = cli.open_read_only(args)
+    con = common.open_read_only(args)
     try:
         report.render(con, sys.stdout)
-        if args.html:
+        if args.report_html:
             from authentik_etl.publish import report_html
 
-            report_html.write(con, Path(args.html))
-            log.info("HTML report written to %s", args.html)
+            report_html.write(con, Path(args.report_html))
+            log.info("HTML report written to %s", args.report_html)
     except duckdb.CatalogException:
         raise ConfigError("the database has no report views yet: run `authentik-etl sync` first") from None
     finally:
@@ -46,21 +40,19 @@ def report_cmd(args: argparse.Namespace) -> int:
 
 def query_args(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("sql", help="a SQL query (the database is opened read-only)")
-    cli.add_db_arg(sub)
-    sub.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
 
 def query_cmd(args: argparse.Namespace) -> int:
-    con = cli.open_read_only(args)
+    con = common.open_read_only(args)
     try:
-        if args.format == "table":
+        if args.query_format == "table":
             sys.stdout.write(report.table(con, args.sql))
             return 0
         cursor = con.execute(args.sql)
         columns = [d[0] for d in cursor.description or []]
-        _write_rows(args.format, columns, cursor.fetchall())
+        _write_rows(args.query_format, columns, cursor.fetchall())
     except duckdb.Error as exc:
-        raise ConfigError(f"SQL error: {str(exc).strip().splitlines()[0]}") from None
+        raise ConfigError(f"SQL error: {first_line(exc)}") from None
     finally:
         con.close()
     return 0
@@ -76,12 +68,8 @@ def _write_rows(fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> No
             sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), default=str) + "\n")
 
 
-def views_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-
-
 def views_cmd(args: argparse.Namespace) -> int:
-    con = db.connect(cli.db_path(args, must_exist=True))
+    con = db.connect(common.db_path(args, must_exist=True))
     try:
         db.migrate(con)
         names = db.create_views(con)
@@ -91,23 +79,16 @@ def views_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def status_args(sub: argparse.ArgumentParser) -> None:
-    cli.add_db_arg(sub)
-    sub.add_argument("--limit", type=int, default=10, help="how many recent runs to show (default 10)")
-    sub.add_argument("--max-age", help="exit 1 if the last applied run is older than this, e.g. 26h, 90m, 2d")
-    sub.add_argument("--format", choices=("table", "json"), default="table")
-
-
 def status_cmd(args: argparse.Namespace) -> int:
     max_age = config.parse_duration(args.max_age) if args.max_age else None
-    con = cli.open_read_only(args)
+    con = common.open_read_only(args)
     try:
-        runs = status.recent_runs(con, args.limit)
+        runs = status.recent_runs(con, args.status_limit)
         age = status.seconds_since_last_applied(con)
     finally:
         con.close()
     stale = max_age is not None and (age is None or age > max_age)
-    if args.format == "json":
+    if args.status_format == "json":
         print(json.dumps({"runs": runs, "last_applied_age_seconds": age, "stale": stale}, default=str))
     else:
         sys.stdout.write(status.render(runs, age))

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import re
 import stat
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from authentik_etl.core.errors import ConfigError
-from authentik_etl.extract.pacing import check_max_rps
-from authentik_etl.load.guard import DEFAULT_LIMIT, DeleteLimit
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v3"
+API_PREFIX = "/api/v3"  # where authentik's API lives under its address (the one copy)
 _DIGITS = re.compile(r"[0-9]{1,12}")
 MAX_EXPLICIT_IDS = 1_000_000
 DEFAULT_DB = "authentik.duckdb"
@@ -114,20 +111,29 @@ def read_token_file(path: str, *, strict: bool = False) -> str:
     return check_token(raw, f"file {path}")
 
 
-def resolve_token(token_file: str | None, env: dict[str, str], *, strict: bool = False) -> str:
-    """Flag --token-file, then AUTHENTIK_TOKEN, then AUTHENTIK_TOKEN_FILE."""
+def resolve_token(
+    token_file: str | None,
+    env: Mapping[str, str],
+    *,
+    strict: bool = False,
+    file_token_file: str | None = None,
+) -> str:
+    """--token-file, then AUTHENTIK_TOKEN, then AUTHENTIK_TOKEN_FILE, then the config file's token_file."""
     if token_file:
         return read_token_file(token_file, strict=strict)
     if "AUTHENTIK_TOKEN" in env:
         return check_token(env["AUTHENTIK_TOKEN"], "AUTHENTIK_TOKEN")
     if env.get("AUTHENTIK_TOKEN_FILE"):
         return read_token_file(env["AUTHENTIK_TOKEN_FILE"], strict=strict)
+    if file_token_file:
+        return read_token_file(file_token_file, strict=strict)
     raise ConfigError(
-        "no API token: set AUTHENTIK_TOKEN, or AUTHENTIK_TOKEN_FILE / --token-file to a file holding it"
+        "no API token: set AUTHENTIK_TOKEN, or AUTHENTIK_TOKEN_FILE / --token-file / token_file in the "
+        "config file to a file holding it"
     )
 
 
-def resolve_db_path(flag: str | None, env: dict[str, str]) -> Path:
+def resolve_db_path(flag: str | None, env: Mapping[str, str]) -> Path:
     path = Path(flag or env.get("AUTHENTIK_ETL_DB") or DEFAULT_DB).expanduser()
     if path.is_dir():
         raise ConfigError(
@@ -171,39 +177,6 @@ def read_ids_file(path: str, stdin_text: str | None = None) -> list[int]:
         return parse_ids(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read the ids file {path}: {exc.strerror}") from None
-
-
-@dataclass(frozen=True)
-class SyncSettings:
-    base_url: str
-    token: str = field(repr=False)
-    db_path: Path
-    mode: str = "retrieve"
-    ids: list[int] | None = None
-    concurrency: int = 4
-    timeout: float = 30.0
-    connect_timeout: float = 10.0
-    max_attempts: int = 5
-    page_size: int = 100
-    ca_bundle: str | None = None
-    user_agent: str = "authentik-etl"
-    max_rps: float | None = None
-    adaptive: bool = False  # adaptive concurrency, at most `concurrency` in flight
-    max_delete: DeleteLimit = DEFAULT_LIMIT  # the deletion guard's limit (--max-delete)
-    allow_mass_delete: bool = False  # this run may delete more than max_delete
-
-    def __post_init__(self) -> None:
-        if self.mode not in ("retrieve", "list"):
-            raise ConfigError(f"--mode {self.mode!r} is not known: use retrieve or list")
-        if not 1 <= self.concurrency <= 64:
-            raise ConfigError(f"--concurrency {self.concurrency} is out of range: use 1 to 64")
-        if not 0 < self.timeout <= 600:
-            raise ConfigError(f"--timeout {self.timeout} is out of range: use seconds between 0 and 600")
-        if not 1 <= self.max_attempts <= 20:
-            raise ConfigError(f"--max-attempts {self.max_attempts} is out of range: use 1 to 20")
-        check_max_rps(self.max_rps)
-        if self.ca_bundle and not os.path.isfile(self.ca_bundle):
-            raise ConfigError(f"--ca-bundle {self.ca_bundle} is not a readable file")
 
 
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)")

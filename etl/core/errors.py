@@ -27,6 +27,12 @@ EXIT_LOCKED = 75
 EXIT_INTERRUPTED = 130
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name: for one-line errors."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class EtlError(Exception):
     exit_code = EXIT_FAILED
 

@@ -23,17 +23,6 @@ from urllib.parse import urlencode, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import urllib3
-from authentik_etl import __version__
-from authentik_etl.core.errors import (
-    ApiError,
-    AuthError,
-    FatalApiError,
-    NotFoundError,
-    RetriableApiError,
-)
-from authentik_etl.extract.adaptive import AimdLimit
-from authentik_etl.extract.pacing import Pacer
-from authentik_etl.extract.retry import parse_retry_after
 from pydantic_core import from_json
 from urllib3.exceptions import (
     HTTPError,
@@ -45,7 +34,19 @@ from urllib3.exceptions import (
     TimeoutError as Urllib3Timeout,
 )
 
-API_PREFIX = "/api/v3"
+from authentik_etl import __version__
+from authentik_etl.core.config import API_PREFIX
+from authentik_etl.core.errors import (
+    ApiError,
+    AuthError,
+    FatalApiError,
+    NotFoundError,
+    RetriableApiError,
+)
+from authentik_etl.extract.adaptive import AimdLimit
+from authentik_etl.extract.pacing import Pacer
+from authentik_etl.extract.retry import parse_retry_after
+
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 REQUEST_ID_HEADER = "x-authentik-id"
 MIN_REDACTED_TOKEN = 16

@@ -2,22 +2,21 @@
 
 List pages and retrieves share one pool. In retrieve mode one page is listed at a time while its ids
 are retrieved (discovery and retrieval pipelined); in list mode every slot may list a page. Results
-come back on a completion queue and are handed to the Fetcher in the calling thread.
+come back on a completion queue and are handed over (work.Tasks.take) in the calling thread.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from authentik_etl.core.errors import ApiError, AuthError, InterruptedRun, NotFoundError
-
-if TYPE_CHECKING:
-    from authentik_etl.extract.fetching import Fetcher, Outcome
+from authentik_etl.extract.work import Outcome, Tasks
 
 log = logging.getLogger("authentik_etl.extract.fetching")
 CANCEL_POLL_SECONDS = 0.25
@@ -28,8 +27,17 @@ QUEUE_LOW = 1_000  # list the next page only when fewer ids than this wait: memo
 class Dispatcher:
     """The scheduling loop of one fetch: keeps at most `concurrency` calls in flight."""
 
-    def __init__(self, fetcher: Fetcher, pool: ThreadPoolExecutor) -> None:
-        self.f, self.pool = fetcher, pool
+    def __init__(
+        self,
+        tasks: Tasks,
+        pool: ThreadPoolExecutor,
+        *,
+        concurrency: int,
+        list_mode: bool,
+        cancel: threading.Event,
+    ) -> None:
+        self.tasks, self.pool = tasks, pool
+        self.concurrency, self.list_mode, self.cancel = concurrency, list_mode, cancel
         self.queue: deque[int] = deque()
         self.inflight: dict[Future[Outcome], tuple[str, int]] = {}
         self.done: queue.SimpleQueue[Future[Outcome]] = queue.SimpleQueue()
@@ -39,12 +47,12 @@ class Dispatcher:
         self.first_count: int | None = None
         self.pages_done = 0
 
-    def explicit(self, ids: list[int]) -> None:
-        self.f.stats.discovered = len(ids)
-        self.f.stager.add_ids("stg_seen", ids)
+    def retrieve(self, ids: list[int]) -> None:
+        """Queue these ids for retrieval (explicit ids, or the ones a listing missed)."""
         self.queue.extend(ids)
 
     def discover(self) -> None:
+        """Page through the connection list (and, in retrieve mode, retrieve what it names)."""
         self.next_page = 1
         self.last_page = 1
 
@@ -58,7 +66,7 @@ class Dispatcher:
                 future = self.done.get(timeout=CANCEL_POLL_SECONDS)
             except queue.Empty:
                 future = None
-            if self.f.cancel.is_set():
+            if self.cancel.is_set():
                 raise InterruptedRun("interrupted: nothing applied")
             if future is not None:
                 kind, number = self.inflight.pop(future)
@@ -66,18 +74,18 @@ class Dispatcher:
                 self._handle(kind, number, future)
 
     def _fill(self) -> None:
-        allowed = self.f.allowed_in_flight()
-        page_slots = allowed if self.f.mode == "list" else 1
+        allowed = self.tasks.allowed_in_flight()
+        page_slots = allowed if self.list_mode else 1
         while len(self.inflight) < allowed:
             can_page = self.next_page and self.next_page <= self.last_page and len(self.queue) < QUEUE_LOW
             if can_page and self.pages_inflight < page_slots and (self.next_page == 1 or self.pages_done):
                 self.pages_inflight += 1
                 self.next_page += 1
-                self._submit(("page", self.next_page - 1), self.f.list_page, self.next_page - 1)
+                self._submit(("page", self.next_page - 1), self.tasks.list_page, self.next_page - 1)
             elif self.queue:
-                size = max(1, min(RETRIEVES_PER_TASK, len(self.queue) // self.f.concurrency))
+                size = max(1, min(RETRIEVES_PER_TASK, len(self.queue) // self.concurrency))
                 pks = [self.queue.popleft() for _ in range(size)]
-                self._submit(("retrieve", pks[0]), self.f.retrieve_many, pks)
+                self._submit(("retrieve", pks[0]), self.tasks.retrieve_many, pks)
             else:
                 return
 
@@ -101,12 +109,11 @@ class Dispatcher:
             if number == 1:
                 raise  # nothing discovered at all: the run fails
             log.warning("list page %d failed after retries: %s", number, exc)
-            self.f._error(None, "discover", exc)
-            self.f.stats.discovery_errors += 1
+            self.tasks.page_failed(number, exc)
             return
         if kind == "page":
             self._take_page(out)
-        self.f.absorb(out)
+        self.tasks.take(out)
 
     def _take_page(self, out: Outcome) -> None:
         page = out.page
@@ -123,15 +130,8 @@ class Dispatcher:
             )
             self.first_count = page.count
         self.last_page = max(self.last_page, page.total_pages, page.next)
-        ids = [
-            item["pk"] for item in page.results if isinstance(item, dict) and isinstance(item.get("pk"), int)
-        ]
-        # No set of seen ids in memory (70 MB at 1M): a rare duplicate after a shifted page is
-        # fetched twice and de-duplicated by the apply; `discovered` is counted in SQL at the end.
-        self.f.stats.discovered += len(ids)
-        self.f.stager.add_ids("stg_seen", ids)
-        if self.f.mode == "retrieve":
-            self.queue.extend(ids)
+        if not self.list_mode:
+            self.queue.extend(out.listed_ids)
 
     def _stop_paging(self) -> None:
         self.last_page = min(self.last_page, self.next_page - 1)

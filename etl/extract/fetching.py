@@ -12,54 +12,28 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
+from authentik_etl.core.clock import now
+from authentik_etl.core.config import API_PREFIX
 from authentik_etl.core.errors import ApiError, AuthError, InterruptedRun, NotFoundError
+from authentik_etl.core.results import SyncResult
 from authentik_etl.extract import models
 from authentik_etl.extract.adaptive import AimdLimit
-from authentik_etl.extract.client import API_PREFIX, AuthentikClient
+from authentik_etl.extract.client import AuthentikClient
 from authentik_etl.extract.dispatch import Dispatcher
-from authentik_etl.extract.pagination import CONNECTIONS_PATH, SOURCES_PATH, Page, fetch_all, fetch_page
+from authentik_etl.extract.pagination import CONNECTIONS_PATH, SOURCES_PATH, fetch_all, fetch_page
 from authentik_etl.extract.retry import RetryPolicy
-from authentik_etl.load.db import now
-from authentik_etl.load.loading import Stager
+from authentik_etl.extract.work import Outcome, Sink
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class FetchStats:
-    discovered: int = 0
-    fetched: int = 0
-    failed: int = 0
-    gone: int = 0
-    retries: int = 0
-    verified: int = 0
-    discovery_errors: int = 0
-    api_shape: str | None = None
-    concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
-    sources_complete: bool = False
-    refused: list[str] = field(default_factory=list)  # listings that answered 403 (no permission)
-    http: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class Outcome:
-    """What a worker made of one connection (or one page of them)."""
-
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    sources: list[tuple[models.Source, dict[str, Any]]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    gone: list[int] = field(default_factory=list)
-    page: Page | None = None
 
 
 class Fetcher:
     def __init__(
         self,
         client: AuthentikClient,
-        stager: Stager,
+        stager: Sink,
         *,
         mode: str = "retrieve",
         concurrency: int = 4,
@@ -68,6 +42,7 @@ class Fetcher:
         cancel: threading.Event | None = None,
         on_progress: Callable[[int, int], None] | None = None,
         limit: AimdLimit | None = None,
+        stats: SyncResult | None = None,
     ) -> None:
         self.client, self.stager, self.mode = client, stager, mode
         self.limit = limit  # adaptive concurrency: at most limit.current (<= concurrency) in flight
@@ -75,10 +50,11 @@ class Fetcher:
         self.policy = policy or RetryPolicy()
         self.cancel = cancel or threading.Event()
         self.on_progress = on_progress
-        self.stats = FetchStats()
+        self.stats = stats if stats is not None else SyncResult()
         self._lock = threading.Lock()
         self._sources: dict[Any, tuple[models.Source, dict[str, Any]]] = {}
         self._source_cache = models.SourceCache()
+        self._listed = 0  # ids discovered so far, for the progress bar (stats.discovered: at the end)
 
     def allowed_in_flight(self) -> int:
         return self.concurrency if self.limit is None else min(self.concurrency, self.limit.current)
@@ -107,7 +83,7 @@ class Fetcher:
             if not exc.is_permission_denied:
                 raise  # the token itself was refused (revoked mid-run?): abort, apply nothing
             log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
-            self.stats.refused.append(API_PREFIX + SOURCES_PATH)
+            self.stats.refused_endpoints.append(API_PREFIX + SOURCES_PATH)
             return
         except ApiError as exc:
             log.warning("cannot list sources (%s): using the sources seen inside connections", exc)
@@ -134,27 +110,37 @@ class Fetcher:
         self._sources.clear()
 
     # -- connections ------------------------------------------------------------------------
-    def run(self, ids: Iterable[int] | None = None) -> FetchStats:
+    def run(self, ids: Iterable[int] | None = None) -> SyncResult:
         """Discover (or take the explicit ids) and fetch every connection."""
         if ids is None:
             self._run_pool(lambda runner: runner.discover())
         else:
             explicit = list(ids)
-            self._run_pool(lambda runner: runner.explicit(explicit))
+            self._record_discovery(explicit)
+            self._run_pool(lambda runner: runner.retrieve(explicit))
+        # A rare duplicate after a shifted page is fetched twice and de-duplicated by the apply:
+        # what was discovered is counted in SQL, once, at the end (no set of ids in memory).
         self.stats.discovered = self.stager.count_distinct("stg_seen")
         return self.stats
+
+    def _record_discovery(self, ids: list[int]) -> None:
+        """The one place discovered ids are recorded (listed pages and explicit ids alike)."""
+        self.stager.add_ids("stg_seen", ids)
+        self._listed += len(ids)
 
     def verify(self, candidates: list[int]) -> None:
         """Retrieve connections the database holds but discovery did not return: 404 = deleted."""
         if candidates:
             log.info("checking %d connection(s) not returned by the listing", len(candidates))
             self.stats.verified = len(candidates)
-            self._run_pool(lambda runner: runner.queue.extend(candidates))
+            self._run_pool(lambda runner: runner.retrieve(candidates))
 
     def _run_pool(self, setup: Callable[[Dispatcher], None]) -> None:
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="fetch")
         try:
-            runner = Dispatcher(self, pool)
+            runner = Dispatcher(
+                self, pool, concurrency=self.concurrency, list_mode=self.mode == "list", cancel=self.cancel
+            )
             setup(runner)
             runner.drain()
         except BaseException:
@@ -194,7 +180,7 @@ class Fetcher:
 
     def list_page(self, page: int) -> Outcome:
         result, _ = self._call(lambda: fetch_page(self.client, CONNECTIONS_PATH, page, self.page_size))
-        out = Outcome(page=result)
+        out = Outcome(page=result, listed_ids=_listed_ids(result.results))
         if self.mode == "list":
             for item in result.results:
                 self._validate(item, out)
@@ -218,7 +204,9 @@ class Fetcher:
         out.sources.append((source, models.raw_source_of(payload)))
 
     # -- bookkeeping (calling thread) ---------------------------------------------------------
-    def absorb(self, out: Outcome) -> None:
+    def take(self, out: Outcome) -> None:
+        if out.page is not None:
+            self._record_discovery(out.listed_ids)
         for row in out.rows:
             self.stager.add_connection(row)
         for source, raw in out.sources:
@@ -229,7 +217,11 @@ class Fetcher:
         self.stager.add_errors(out.errors)
         self.stager.add_ids("stg_gone", out.gone)
         if self.on_progress:
-            self.on_progress(self.stats.fetched + self.stats.failed + self.stats.gone, self.stats.discovered)
+            self.on_progress(self.stats.fetched + self.stats.failed + self.stats.gone, self._listed)
+
+    def page_failed(self, number: int, error: ApiError) -> None:
+        self._error(None, "discover", error)
+        self.stats.discovery_errors += 1
 
     def _error(self, pk: int | None, stage: str, exc: ApiError) -> None:
         self.stager.add_errors([self._error_dict(pk, stage, exc)])
@@ -246,3 +238,7 @@ class Fetcher:
             "error": text or str(exc),
             "at": now(),
         }
+
+
+def _listed_ids(results: list[Any]) -> list[int]:
+    return [item["pk"] for item in results if isinstance(item, dict) and isinstance(item.get("pk"), int)]

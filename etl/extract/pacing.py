@@ -12,16 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from authentik_etl.core.errors import ConfigError
-
-MAX_RPS_LIMIT = 10_000.0
-
-
-def check_max_rps(value: float | None) -> None:
-    if value is not None and not 0 < value <= MAX_RPS_LIMIT:
-        raise ConfigError(
-            f"--max-rps {value:g} is out of range: use requests per second above 0, up to {MAX_RPS_LIMIT:g}"
-        )
+from authentik_etl.core.settings import check_max_rps
 
 
 class Pacer:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from authentik_etl.core.errors import FatalApiError
 from authentik_etl.extract.client import AuthentikClient
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 CONNECTIONS_PATH = "/sources/user_connections/all/"
 SOURCES_PATH = "/sources/all/"

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import tenacity
+
 from authentik_etl.core.errors import ApiError, RetriableApiError
 
 T = TypeVar("T")

@@ -10,61 +10,32 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
+
 from authentik_etl.core import logs
-from authentik_etl.core.config import SyncSettings
 from authentik_etl.core.errors import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     AuthError,
     DatabaseError,
     EtlError,
     InterruptedRun,
+    first_line,
 )
+from authentik_etl.core.results import SyncResult
+from authentik_etl.core.settings import SyncSettings
 from authentik_etl.extract.adaptive import AimdLimit
 from authentik_etl.extract.client import AuthentikClient
-from authentik_etl.extract.fetching import Fetcher, FetchStats
+from authentik_etl.extract.fetching import Fetcher
 from authentik_etl.extract.pacing import Pacer
 from authentik_etl.extract.probe import probe
 from authentik_etl.extract.retry import RetryPolicy
-from authentik_etl.load import db, guard, loading
+from authentik_etl.load import apply, db, guard, staging
 from authentik_etl.load.runlock import RunLock
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class SyncResult:
-    run_id: str
-    status: str
-    discovered: int = 0
-    fetched: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    failed: int = 0
-    retries: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    api_shape: str | None = None
-    concurrency: int | None = None
-    visible_connections: int | None = None
-    refused_endpoints: list[str] = field(default_factory=list)
-    http: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_PARTIAL if self.status == "partial" else EXIT_OK
-
-    def counts(self) -> dict[str, Any]:
-        keep = ("discovered", "fetched", "inserted", "updated", "unchanged", "deleted", "failed", "retries")
-        return {k: v for k, v in asdict(self).items() if k in keep}
 
 
 def new_run_id(at: datetime) -> str:
@@ -115,7 +86,7 @@ def _run(settings: SyncSettings, run_id: str, started: datetime, fetch: _Fetch) 
         _fail_run(settings.db_path, run_id, exc)
         raise
     finally:
-        loading.remove_staging(loading.staging_path(settings.db_path))
+        staging.remove_staging(staging.staging_path(settings.db_path))
 
 
 @contextmanager
@@ -185,9 +156,9 @@ class _Fetch:
 
 
 def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> SyncResult:
-    staging = loading.staging_path(settings.db_path)
+    staged = staging.staging_path(settings.db_path)
     client, limit = fetch.client, fetch.limit
-    stager = loading.Stager(staging)
+    stager = staging.Stager(staged)
     try:
         fetcher = Fetcher(
             client,
@@ -199,6 +170,7 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
             on_progress=fetch.on_progress,
             policy=fetch.policy,
             limit=limit,
+            stats=SyncResult(run_id),
         )
         clock = time.monotonic()
         stats = fetcher.run(settings.ids)
@@ -215,7 +187,7 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
             raise InterruptedRun("interrupted: nothing applied")
     finally:
         stager.close()
-    return _apply(settings, run_id, staging, stats)
+    return _apply(settings, run_id, staged, stats)
 
 
 def _settled(limit: AimdLimit) -> int:
@@ -231,16 +203,16 @@ def _settled(limit: AimdLimit) -> int:
 
 
 def _guard_deletions(
-    settings: SyncSettings, run_id: str, stager: loading.Stager, stats: FetchStats, release: str | None
+    settings: SyncSettings, run_id: str, stager: staging.Stager, stats: SyncResult, release: str | None
 ) -> list[int]:
     """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
     of the ids the listing missed, so a refused run ends in seconds); the ids to check."""
     stager.flush()
     seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats.discovered, stats.sources_complete)
-    guard.record_visibility(settings.db_path, run_id, stats.discovered, stats.refused)
+    guard.record_visibility(settings.db_path, run_id, stats.discovered, stats.refused_endpoints)
     guard.decide(
         seen,
-        stats.refused,
+        stats.refused_endpoints,
         settings.max_delete,
         allow_mass_delete=settings.allow_mass_delete,
         release=release,
@@ -248,25 +220,15 @@ def _guard_deletions(
     return unseen
 
 
-def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats) -> SyncResult:
-    partial = stats.failed > 0 or stats.discovery_errors > 0
-    result = SyncResult(
-        run_id,
-        "partial" if partial else "succeeded",
-        discovered=stats.discovered,
-        fetched=stats.fetched,
-        failed=stats.failed,
-        retries=stats.retries,
-        http=stats.http,
-        api_shape=stats.api_shape,
-        concurrency=stats.concurrency,
-        visible_connections=stats.discovered if settings.ids is None else None,
-        refused_endpoints=list(stats.refused),
-    )
-    if partial:
-        result.error = f"{stats.failed} connection(s) failed, {stats.discovery_errors} list page(s) failed"
+def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult) -> SyncResult:
+    result.status = "partial" if result.partial else "succeeded"
+    result.visible_connections = result.discovered if settings.ids is None else None
+    if result.partial:
+        result.error = (
+            f"{result.failed} connection(s) failed, {result.discovery_errors} list page(s) failed"
+        )
 
-    def finish(con: duckdb.DuckDBPyConnection, applied: loading.ApplyResult) -> None:
+    def finish(con: duckdb.DuckDBPyConnection, applied: apply.ApplyResult) -> None:
         result.inserted, result.updated = applied.inserted, applied.updated
         result.unchanged, result.deleted = applied.unchanged, applied.deleted
         _record_run(con, run_id, result)
@@ -274,12 +236,12 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
     clock = time.monotonic()
     con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS, config=db.SYNC_SETTINGS)
     try:
-        loading.apply(
+        apply.apply(
             con,
-            staging,
+            staged,
             run_id=run_id,
             now=db.now(),
-            sources_complete=stats.sources_complete and settings.ids is None,
+            sources_complete=result.sources_complete and settings.ids is None,
             finish=finish,
         )
     except duckdb.Error as exc:
@@ -290,7 +252,7 @@ def _apply(settings: SyncSettings, run_id: str, staging: Path, stats: FetchStats
     return result
 
 
-def _stage_done(stage: str, clock: float, stats: FetchStats | None, what: str) -> None:
+def _stage_done(stage: str, clock: float, stats: SyncResult | None, what: str) -> None:
     seconds = time.monotonic() - clock
     counts = None if stats is None else {"fetched": stats.fetched, "failed": stats.failed, "gone": stats.gone}
     log.info(
@@ -340,7 +302,7 @@ def _fail_run(db_path: Path, run_id: str, exc: BaseException) -> None:
 
 def storage_error(path: Path, exc: duckdb.Error | OSError) -> EtlError:
     """A one-line DatabaseError for a failure to read or write the database or its side files."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = first_line(exc)
     if "No space left" in text or getattr(exc, "errno", None) == errno.ENOSPC:
         return DatabaseError(
             f"the disk holding {path} is full: free space and run again (nothing was applied)"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from authentik_etl.core.errors import ConfigError, DatabaseError, DatabaseLockedError
+
+from authentik_etl.core.clock import now
+from authentik_etl.core.errors import ConfigError, DatabaseError, DatabaseLockedError, first_line
 from authentik_etl.load import sqlfiles
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def connect(
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
         except duckdb.Error as exc:
-            raise DatabaseError(f"cannot open the database {path}: {_first_line(exc)}") from None
+            raise DatabaseError(f"cannot open the database {path}: {first_line(exc)}") from None
 
 
 def _open_error(path: Path, exc: duckdb.Error) -> Exception:
@@ -56,11 +57,7 @@ def _open_error(path: Path, exc: duckdb.Error) -> Exception:
         )
     if "Permission denied" in text or "Read-only file system" in text:
         return DatabaseError(f"cannot write the database {path}: permission denied or read-only file system")
-    return DatabaseError(f"cannot open the database {path}: {_first_line(exc)}")
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseError(f"cannot open the database {path}: {first_line(exc)}")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -96,10 +93,6 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute(text)
         names.append(name.removesuffix(".sql"))
     return names
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> tuple | None:

@@ -18,52 +18,23 @@ The limit is `--max-delete N` or `P%` of the live stored rows of that kind (defa
 from __future__ import annotations
 
 import logging
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from authentik_etl.core.errors import ConfigError, MassDeletionRefused, PermissionRefused
+
+from authentik_etl.core.errors import MassDeletionRefused, PermissionRefused
+from authentik_etl.core.settings import DeleteLimit
 from authentik_etl.load import db, sqlfiles
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MAX_DELETE = "10%"
-PERCENT_FLOOR_ROWS = 10
-_LIMIT = re.compile(r"([0-9]{1,12})(%?)")
 
 # The permissions a nightly token's user needs, by kind of object (authentik's codenames).
 PERMISSIONS = {
     "connections": "authentik_core.view_usersourceconnection",
     "sources": "authentik_core.view_source",
 }
-
-
-@dataclass(frozen=True)
-class DeleteLimit:
-    """`--max-delete`: an absolute number of rows, or a percentage of the stored live rows."""
-
-    value: int
-    percent: bool
-
-    @classmethod
-    def parse(cls, text: str) -> DeleteLimit:
-        match = _LIMIT.fullmatch(text.strip())
-        if not match or (match[2] and int(match[1]) > 100):
-            raise ConfigError(
-                f"--max-delete {text!r} is not a row count or a percentage: write it like 50 or 10%"
-            )
-        return cls(int(match[1]), bool(match[2]))
-
-    def rows(self, stored: int) -> int:
-        """How many of `stored` live rows one run may delete."""
-        if not self.percent:
-            return self.value
-        return max(PERCENT_FLOOR_ROWS, math.floor(stored * self.value / 100))
-
-    def __str__(self) -> str:
-        return f"{self.value}%" if self.percent else str(self.value)
 
 
 @dataclass(frozen=True)
@@ -77,7 +48,6 @@ class Seen:
     listed: bool = True  # False: its listing was refused or incomplete, so nothing of it is deleted
 
 
-DEFAULT_LIMIT = DeleteLimit.parse(DEFAULT_MAX_DELETE)
 
 
 def what_was_seen(

@@ -1,4 +1,4 @@
-"""Parquet (or CSV) export of every table and view, as atomic dated snapshot folders.
+"""Parquet (or CSV) export of every table and view (load/catalog.py), as atomic dated snapshot folders.
 
 out/authentik-etl-<UTC time>/ holds one file per table and view and a manifest.json; it is written
 as a hidden temp folder first and renamed when complete, so a killed export leaves no partial
@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from authentik_etl.core.errors import ConfigError, DatabaseError
-from authentik_etl.load import db
 
-TABLES = ("sources", "sources_history", "source_property_mappings", "user_source_connections", "sync_runs",
-          "sync_errors")  # fmt: skip
-VIEWS = ("connections_flat", "matching_mode_report", "enabled_sources_report", "source_changes",
-         "connections_by_month", "matching_mode_history")  # fmt: skip
+from authentik_etl.core.errors import ConfigError, DatabaseError
+from authentik_etl.load import catalog, db
+
 FORMATS = {"parquet": "FORMAT parquet, COMPRESSION zstd", "csv": "FORMAT csv, HEADER true"}
 PARTITIONABLE = {"source_slug": "connections_flat"}
 SNAPSHOT_PREFIX = "authentik-etl-"
@@ -99,7 +96,10 @@ def _new_snapshot_name(out: Path) -> Path:
 def _write_all(
     con: duckdb.DuckDBPyConnection, folder: Path, fmt: str, partition_by: str | None
 ) -> dict[str, Any]:
-    objects = {name: _write_one(con, folder, name, fmt, partition_by) for name in TABLES + VIEWS}
+    found = catalog.stored(con)
+    objects = {
+        name: _write_one(con, folder, name, found.kind(name), fmt, partition_by) for name in found.names
+    }
     last = db.last_applied_run(con) or {}
     return {
         "format": fmt,
@@ -112,7 +112,9 @@ def _write_all(
     }
 
 
-def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, fmt: str, part: str | None) -> dict:
+def _write_one(
+    con: duckdb.DuckDBPyConnection, folder: Path, name: str, kind: str, fmt: str, part: str | None
+) -> dict:
     query = f"SELECT * FROM {db.quote_ident(name)}"
     partitioned = part is not None and PARTITIONABLE[part] == name
     target = folder / (name if partitioned else f"{name}.{fmt}")
@@ -122,7 +124,7 @@ def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, fmt: str
     rows = db.first_row(con, f"SELECT count(*) FROM {db.quote_ident(name)}")
     entry = {
         "file": target.name + ("/" if partitioned else ""),
-        "kind": "view" if name in VIEWS else "table",
+        "kind": kind,
         "rows": rows[0] if rows else 0,
         "columns": [{"name": c[0], "type": c[1]} for c in columns],
     }

@@ -1,26 +1,20 @@
-"""Monitoring: a Prometheus textfile after each sync, and healthchecks.io-style pings."""
+"""Metrics: a Prometheus textfile after each sync (node_exporter's textfile collector)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
-import urllib3
-from authentik_etl.core.errors import EtlError
-from authentik_etl.extract.client import make_pool
-from authentik_etl.load import db
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics, write_to_textfile
 
-if TYPE_CHECKING:
-    from authentik_etl.job.sync import SyncResult
+from authentik_etl.core.errors import EtlError
+from authentik_etl.core.results import SyncResult
+from authentik_etl.load import catalog, db
 
 log = logging.getLogger(__name__)
-TABLES = ("sources", "source_property_mappings", "user_source_connections", "sync_runs", "sync_errors")
 OUTCOMES = ("inserted", "updated", "unchanged", "deleted", "failed")
-PING_TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
 
 disable_created_metrics()
 
@@ -79,8 +73,8 @@ def _database_metrics(registry: CollectorRegistry, db_path: Path) -> None:
         return
     try:
         rows = Gauge("authentik_etl_rows", "Rows per table.", ["table"], registry=registry)
-        for table in TABLES:
-            rows.labels(table).set(_scalar(con, f"SELECT count(*) FROM {table}"))
+        for table in catalog.stored(con).tables:
+            rows.labels(table).set(_scalar(con, f"SELECT count(*) FROM {db.quote_ident(table)}"))
         _visibility_metrics(registry, con)
         last = (db.last_applied_run(con) or {}).get("finished_epoch")
         Gauge(
@@ -118,17 +112,3 @@ def _visibility_metrics(registry: CollectorRegistry, con: duckdb.DuckDBPyConnect
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> float:
     row = db.first_row(con, sql)
     return float(row[0]) if row and row[0] is not None else 0.0
-
-
-def ping(base: str, suffix: str) -> None:
-    """GET <base>/<suffix> (healthchecks.io style); a failed ping is only a warning."""
-    url = f"{base.rstrip('/')}/{suffix}"
-    pool = make_pool(url, headers={"User-Agent": "authentik-etl"}, pool_size=1, timeout=PING_TIMEOUT)
-    try:
-        response = pool.request("GET", url, redirect=True, retries=urllib3.Retry(total=2, redirect=3))
-        if response.status >= 400:
-            log.warning("monitoring ping %s answered HTTP %d", url, response.status)
-    except urllib3.exceptions.HTTPError as exc:
-        log.warning("monitoring ping %s failed: %s", url, type(exc).__name__)
-    finally:
-        pool.clear()

@@ -8,6 +8,7 @@ from datetime import UTC
 from typing import TextIO
 
 import duckdb
+
 from authentik_etl.load import db
 
 MATCHING_MODE_SQL = (

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
 from authentik_etl.load import db
 from authentik_etl.publish.charts import (
     Bar,

@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import Any
 
 import duckdb
+
 from authentik_etl.load import db
 
 COLUMNS = ("run_id", "status", "mode", "started_at", "seconds", "discovered", "inserted", "updated",

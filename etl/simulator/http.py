@@ -12,12 +12,10 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from .api import App
 from .reply import HEAD_ONLY, RESET, TRICKLE, TRUNCATED, Reply, detail, render_head
-
-if TYPE_CHECKING:
-    from .server import Simulator
 
 MAX_HEAD = 64 * 1024
 
@@ -64,10 +62,21 @@ def parse_head(head: bytes) -> tuple[Request, int] | None:
     return Request(parts[0].upper(), parts[1], auth, close), length
 
 
+class Host(Protocol):
+    """What a connection needs of the server that accepted it (the Simulator)."""
+
+    app: App
+    latency: float
+    workers: int | None
+    busy_workers: asyncio.Semaphore | None
+    clock: Clock
+    conns: set[Connection]
+
+
 class Connection(asyncio.Protocol):
     """One client connection: parses requests in order, answers them one at a time."""
 
-    def __init__(self, server: Simulator) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.buf = bytearray()
         self.busy = False

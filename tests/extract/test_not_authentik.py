@@ -7,9 +7,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from authentik_etl.load import db
 from conftest import TOKEN, db_rows
-from test_cli import assert_one_line_error, cli
+from helpers import assert_one_line_error, cli
+
+from authentik_etl.load import db
 
 PAGES = {
     "html404": (404, "text/html", b"<html><body><h1>Not Found</h1></body></html>"),

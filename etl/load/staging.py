@@ -1,25 +1,21 @@
-"""Staging a run's rows in bulk, then applying them to the database in one transaction.
+"""Staging a run's rows in bulk, beside the database, while the fetch runs.
 
 Rows are appended to a staging DuckDB file beside the database (Arrow batches, never row by
-row), so the main database stays readable during the fetch and memory stays flat. `apply()`
-attaches the staging file and runs the set-based statements of sql/load/ in one transaction:
-a run that fails or is killed before COMMIT leaves the database exactly as it was.
+row), so the main database stays readable during the fetch and memory stays flat; apply.py then
+moves them into the database in one transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+
 from authentik_etl.load import db, sqlfiles
 
 BATCH_ROWS = 5_000
@@ -38,7 +34,6 @@ ERROR_SCHEMA = pa.schema(
         ("attempts", pa.int32()), ("error", pa.string()), ("at", pa.timestamp("us", tz="UTC")),
     ]
 )  # fmt: skip
-_PARAM = re.compile(r"\$([a-z_]+)")
 
 
 def staging_path(db_path: Path) -> Path:
@@ -149,56 +144,3 @@ def remove_staging(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
-
-
-@dataclass
-class ApplyResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-
-
-def apply(
-    con: duckdb.DuckDBPyConnection,
-    staging: Path,
-    *,
-    run_id: str,
-    now: datetime,
-    sources_complete: bool,
-    finish: Callable[[duckdb.DuckDBPyConnection, ApplyResult], None] | None = None,
-) -> ApplyResult:
-    """Apply the staged run in one transaction; `finish` writes the run record inside it."""
-    params = {"now": now, "run_id": run_id, "sources_complete": sources_complete}
-    con.execute(f"ATTACH {db.quote_literal(str(staging))} AS stg (READ_ONLY)")
-    try:
-        con.execute("BEGIN")
-        try:
-            result = _apply_statements(con, params)
-            db.create_views(con)
-            if finish is not None:
-                finish(con, result)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        con.execute("DETACH stg")
-    return result
-
-
-def _apply_statements(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> ApplyResult:
-    result = ApplyResult()
-    for name, text in sqlfiles.listing("load"):
-        used = {key: params[key] for key in _PARAM.findall(text)}
-        changed = con.execute(text, used or None).fetchall()
-        if name.startswith("10_"):
-            counts = dict(
-                con.execute("SELECT change, count(*) FROM chosen_connections GROUP BY ALL").fetchall()
-            )
-            result.inserted = counts.get("inserted", 0)
-            result.updated = counts.get("updated", 0)
-            result.unchanged = counts.get("unchanged", 0)
-        elif name.startswith("50_"):
-            result.deleted += changed[0][0] if changed else 0
-    return result

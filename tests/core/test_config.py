@@ -4,10 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
-from authentik_etl.core import config
-from authentik_etl.core.errors import ConfigError
 from hypothesis import given
 from hypothesis import strategies as st
+
+from authentik_etl.core import config, settings
+from authentik_etl.core.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -143,5 +144,5 @@ def test_settings_reject_out_of_range_values_and_hide_the_token(tmp_path: Path) 
     base = {"base_url": "http://127.0.0.1", "token": "S3CRET-token", "db_path": tmp_path / "d"}
     for bad in ({"concurrency": 0}, {"timeout": 0}, {"max_attempts": 0}, {"mode": "both"}):
         with pytest.raises(ConfigError):
-            config.SyncSettings(**base, **bad)
-    assert "S3CRET" not in repr(config.SyncSettings(**base))
+            settings.SyncSettings(**base, **bad)
+    assert "S3CRET" not in repr(settings.SyncSettings(**base))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import db_connections, db_rows, expected_connections, fast_policy, run_sync
+
 from authentik_etl.core.errors import AuthError
 from authentik_etl.simulator import Dataset, Faults
-from conftest import db_connections, db_rows, expected_connections, fast_policy, run_sync
 
 
 def lands_exactly(dataset, db_path) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import duckdb
-from authentik_etl.simulator import Dataset, Faults
 from conftest import TOKEN, run_sync
-from prometheus_client.parser import text_string_to_metric_families
-from test_cli import cli, env_for
-from test_robustness import _Recorder, _serve
+from helpers import Recorder, cli, env_for, metrics, serve
+
+from authentik_etl.simulator import Dataset, Faults
 
 EXPECTED = {
     "authentik_etl_last_run_timestamp_seconds",
@@ -22,11 +21,6 @@ EXPECTED = {
     "authentik_etl_http_requests",
     "authentik_etl_retries",
 }
-
-
-def metrics(path) -> dict[str, dict[tuple, float]]:
-    families = text_string_to_metric_families(path.read_text())
-    return {f.name: {tuple(sorted(s.labels.items())): s.value for s in f.samples} for f in families}
 
 
 def test_metrics_file_parses_and_holds_every_metric(simulator, db_path, tmp_path) -> None:
@@ -92,14 +86,14 @@ def test_bad_max_age_is_a_usage_error(simulator, db_path) -> None:
 
 
 def test_pings_start_and_exit_code(simulator, db_path) -> None:
-    class Pings(_Recorder):
+    class Pings(Recorder):
         paths: list[str] = []  # noqa: RUF012
 
         def do_GET(self) -> None:
             type(self).paths.append(self.path)
             super().do_GET()
 
-    server = _serve(Pings)
+    server = serve(Pings)
     try:
         sim = simulator(Dataset.generate(connections=5, seed=45))
         url = f"http://127.0.0.1:{server.server_port}/ping/abc"

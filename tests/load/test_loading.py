@@ -6,8 +6,9 @@ import gc
 
 import duckdb
 import pytest
+
 from authentik_etl.job import sync
-from authentik_etl.load import loading
+from authentik_etl.load import staging
 
 
 def row(pk: int) -> dict:
@@ -18,8 +19,8 @@ def row(pk: int) -> dict:
 
 
 def test_flush_is_a_barrier_and_batches_keep_their_order(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(loading, "BATCH_ROWS", 7)
-    stager = loading.Stager(tmp_path / "s.staging")
+    monkeypatch.setattr(staging, "BATCH_ROWS", 7)
+    stager = staging.Stager(tmp_path / "s.staging")
     for pk in range(1, 101):
         stager.add_connection(row(pk))
     stager.flush()
@@ -29,8 +30,8 @@ def test_flush_is_a_barrier_and_batches_keep_their_order(tmp_path, monkeypatch) 
 
 
 def test_an_insert_failing_on_the_writer_thread_is_raised_to_the_caller(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(loading, "BATCH_ROWS", 5)
-    stager = loading.Stager(tmp_path / "s.staging")
+    monkeypatch.setattr(staging, "BATCH_ROWS", 5)
+    stager = staging.Stager(tmp_path / "s.staging")
     stager.con.execute("DROP TABLE stg_connections")  # every insert now fails, as on a full disk
     with pytest.raises(duckdb.CatalogException, match="stg_connections"):
         for pk in range(1, 50):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+from conftest import db_rows, run_sync
+
 from authentik_etl.load import db
 from authentik_etl.simulator import Dataset
-from conftest import db_rows, run_sync
 
 
 def test_a_matching_mode_change_across_two_syncs_is_recorded_everywhere(simulator, db_path) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import db_rows, run_sync
+
 from authentik_etl.extract.adaptive import AimdLimit
 from authentik_etl.simulator import Dataset
-from conftest import db_rows, run_sync
 
 
 def test_answers_at_the_baseline_add_about_one_per_round_up_to_the_maximum() -> None:

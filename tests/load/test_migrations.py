@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+
 from authentik_etl.load import db, sqlfiles
 
 CONNECTION = (

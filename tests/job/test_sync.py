@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from authentik_etl.core.errors import AuthError, DatabaseError, RetriableApiError
-from authentik_etl.load import db, loading
-from authentik_etl.simulator import Dataset, Faults
 from conftest import SHAPES, db_connections, db_rows, expected_connections, run_sync
+
+from authentik_etl.core.errors import AuthError, DatabaseError, RetriableApiError
+from authentik_etl.load import apply, db
+from authentik_etl.simulator import Dataset, Faults
 
 
 @pytest.mark.parametrize("mode", ["retrieve", "list"])
@@ -144,9 +145,10 @@ def test_bad_token_aborts_and_leaves_the_database_untouched(simulator, db_path) 
 
 
 def test_server_down_fails_the_run_and_applies_nothing(db_path) -> None:
-    from authentik_etl.core.config import SyncSettings
-    from authentik_etl.job.sync import sync
     from conftest import TOKEN, fast_policy
+
+    from authentik_etl.core.settings import SyncSettings
+    from authentik_etl.job.sync import sync
 
     settings = SyncSettings(base_url="http://127.0.0.1:9", token=TOKEN, db_path=db_path, max_attempts=2)
     refused = r"connection failed: .*Connection refused; tried 2 times over"
@@ -211,7 +213,7 @@ def test_a_failure_during_apply_rolls_everything_back(simulator, db_path, monkey
     for pk in dataset.connection_pks()[:5]:
         dataset.delete_connection(pk)
     dataset.update_source("etl-ldap", enabled=False)
-    real = loading.sqlfiles.listing
+    real = apply.sqlfiles.listing
 
     def failing_listing(folder: str):
         items = real(folder)
@@ -219,7 +221,7 @@ def test_a_failure_during_apply_rolls_everything_back(simulator, db_path, monkey
             items = [*items[:4], ("99_boom.sql", "SELECT * FROM no_such_table")]
         return items
 
-    monkeypatch.setattr(loading.sqlfiles, "listing", failing_listing)
+    monkeypatch.setattr(apply.sqlfiles, "listing", failing_listing)
     with pytest.raises(Exception, match="no_such_table"):
         run_sync(sim, db_path)
     assert_nothing_applied(db_path, before)

@@ -8,15 +8,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import TOKEN, db_rows, fast_policy, settings_for
+from helpers import assert_one_line_error, cli, env_for, metrics
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from authentik_etl.core.errors import ConfigError, MassDeletionRefused, PermissionRefused
 from authentik_etl.job.sync import sync
 from authentik_etl.load import guard
 from authentik_etl.simulator import Dataset, Scope, Simulator
-from conftest import TOKEN, db_rows, fast_policy, settings_for
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from test_cli import assert_one_line_error, cli, env_for
-from test_monitoring import metrics
 
 NOTHING, OWN, SOURCES_ONLY = "tok-sees-nothing", "tok-ordinary-user", "tok-sources-only"
 STATE = "SELECT pk, deleted_at, payload::VARCHAR FROM user_source_connections ORDER BY pk"

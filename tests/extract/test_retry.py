@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+
 from authentik_etl.core.errors import AuthError, FatalApiError, NotFoundError, RetriableApiError
 from authentik_etl.extract.retry import RetryPolicy, parse_retry_after
 

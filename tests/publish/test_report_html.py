@@ -14,10 +14,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import TOKEN, run_sync
+
 from authentik_etl.load import db
 from authentik_etl.publish import report_html
 from authentik_etl.simulator import Dataset, Simulator
-from conftest import TOKEN, run_sync
 
 EXE = str(Path(sys.executable).with_name("authentik-etl"))
 SECTIONS = (

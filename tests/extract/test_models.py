@@ -4,10 +4,11 @@ import json
 import uuid
 
 import pytest
-from authentik_etl.extract import models
 from conftest import RELEASES, SAMPLES, sample_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from authentik_etl.extract import models
 
 RETRIEVES = sorted(p.stem for p in (SAMPLES / "2025.12.4").glob("retrieve_etl-*.http"))
 

@@ -5,40 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from authentik_etl.simulator import Dataset, Faults
 from conftest import TOKEN, db_connections, db_rows, expected_connections
+from helpers import EXE, assert_one_line_error, cli, env_for
 
-EXE = str(Path(sys.executable).with_name("authentik-etl"))
-
-
-def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AUTHENTIK")}
-    return subprocess.run(
-        [EXE, *args],
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-    )
-
-
-def env_for(sim, db_path: Path) -> dict[str, str]:
-    return {"AUTHENTIK_URL": sim.url, "AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_ETL_DB": str(db_path)}
-
-
-def assert_one_line_error(proc, code: int, needle: str) -> None:
-    assert proc.returncode == code, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("authentik-etl: error:")]
-    assert len(errors) == 1 and needle in errors[0], proc.stderr
+from authentik_etl.simulator import Dataset, Faults
 
 
 @pytest.fixture

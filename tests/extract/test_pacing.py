@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from conftest import run_sync
+
 from authentik_etl.core.errors import ConfigError
 from authentik_etl.extract.pacing import Pacer
 from authentik_etl.simulator import Dataset
-from conftest import run_sync
 
 
 class FakeClock:

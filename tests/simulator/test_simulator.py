@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 import requests
+
 from authentik_etl.simulator import Dataset, Faults, Simulator
 from authentik_etl.simulator.index import PkSpace
 
-SAMPLES = Path(__file__).parent / "fixtures" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 NEW, OLD = "2025.12", "2024.10"
 RELEASE = {NEW: "2025.12.4", OLD: "2024.10.5"}
 TOKEN = "test-token"

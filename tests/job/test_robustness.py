@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import http.server
 import os
 import random
 import shutil
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import ClassVar
 
 import duckdb
 import pytest
-from authentik_etl.simulator import Dataset, Faults
 from conftest import TOKEN, db_rows, run_sync
-from test_cli import EXE, assert_one_line_error, cli, env_for
+from helpers import EXE, Recorder, assert_one_line_error, cli, env_for, serve
+
+from authentik_etl.simulator import Dataset, Faults
 
 
 def business_state(path: Path) -> tuple:
@@ -218,42 +217,16 @@ def test_read_only_database_folder_gives_a_clear_message_and_keeps_the_data(
     assert proc.stdout.strip().splitlines()[-1] == "30"
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    seen: ClassVar[list[dict[str, str]]] = []
-    location = ""
-
-    def do_GET(self) -> None:
-        type(self).seen.append(dict(self.headers))
-        if self.location:
-            self.send_response(302)
-            self.send_header("Location", self.location)
-        else:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _serve(handler: type) -> http.server.ThreadingHTTPServer:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def test_a_redirect_is_not_followed_and_the_token_goes_nowhere_else(db_path) -> None:
-    class Elsewhere(_Recorder):
+    class Elsewhere(Recorder):
         seen: ClassVar[list[dict[str, str]]] = []
 
-    class Redirector(_Recorder):
+    class Redirector(Recorder):
         seen: ClassVar[list[dict[str, str]]] = []
 
-    other = _serve(Elsewhere)
+    other = serve(Elsewhere)
     Redirector.location = f"http://localhost:{other.server_port}/api/v3/sources/user_connections/all/"
-    first = _serve(Redirector)
+    first = serve(Redirector)
     try:
         env = {"AUTHENTIK_URL": f"http://127.0.0.1:{first.server_port}", "AUTHENTIK_TOKEN": TOKEN}
         proc = cli("sync", "--db", str(db_path), env=env)
