@@ -1,6 +1,7 @@
 """The scheduling files in schedules/: they parse, their command lines use only flags the CLI accepts,
-the systemd units pass `systemd-analyze verify`, and each schedule's command line really syncs (against
-the simulator, with the production paths swapped for temporary ones)."""
+the systemd units pass `systemd-analyze verify`, the config files (the sample and the Kubernetes
+ConfigMap) load and are checked against the settings model (core/options.py), and each schedule's
+command line really syncs (against the simulator, with the production paths swapped for temporary ones)."""
 
 from __future__ import annotations
 
@@ -13,32 +14,34 @@ import shutil
 import stat
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from authentik_etl.commands.cli import build_parser
-from authentik_etl.core import config
-from authentik_etl.core.errors import ConfigError
-from authentik_etl.simulator import Dataset
 from conftest import TOKEN, db_rows
+
+from authentik_etl.commands.cli import build_parser
+from authentik_etl.core import config, configfile
+from authentik_etl.core.errors import ConfigError
+from authentik_etl.core.options import BY_KEY
+from authentik_etl.simulator import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULES = ROOT / "schedules"
+SAMPLE = SCHEDULES / "authentik-etl.toml"
 CRON_FILE = SCHEDULES / "cron" / "authentik-etl"
-CRON_ENV = SCHEDULES / "cron" / "authentik-etl.env.example"
 SERVICE = SCHEDULES / "systemd" / "authentik-etl.service"
 TIMER = SCHEDULES / "systemd" / "authentik-etl.timer"
-SYSTEMD_ENV = SCHEDULES / "systemd" / "authentik-etl.env.example"
 CRONJOB = SCHEDULES / "kubernetes" / "cronjob.yaml"
 SECRET = SCHEDULES / "kubernetes" / "secret.example.yaml"
 EXE = str(Path(sys.executable).with_name("authentik-etl"))
 
 INSTALLED_EXE = "/usr/local/bin/authentik-etl"
 LOCK = "/run/lock/authentik-etl.lock"
-ETC_ENV = "/etc/authentik-etl/authentik-etl.env"
+ETC_CONFIG = "/etc/authentik-etl/authentik-etl.toml"
 ETC_TOKEN = "/etc/authentik-etl/token"
 STATE = "/var/lib/authentik-etl"
 PLACEHOLDER_URL = "https://authentik.example.com"
@@ -66,6 +69,119 @@ def looks_like_a_token(text: str) -> list[str]:
 def swap(text: str, old: str, new: str) -> str:
     assert old in text, f"{old!r} is no longer in the file: update the test"
     return text.replace(old, new)
+
+
+def effective(argv: list[str], env: dict[str, str], file: dict[str, Any]) -> tuple[dict[str, Any], dict]:
+    """The sync's settings and where each came from (flag, env, file, default), as the CLI resolves them."""
+    args = sync_args(argv)
+    given = {key: value for key, value in vars(args).items() if value is not None}
+    return configfile.resolve("sync", given, env, file)
+
+
+def write_config(text: str, path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# -- the config files ---------------------------------------------------------------------------------
+# Set in the sample: what every nightly sync needs. Commented out: what an operator commonly tunes.
+SAMPLE_VALUES = {
+    "url": PLACEHOLDER_URL,
+    "token_file": ETC_TOKEN,
+    "db": f"{STATE}/authentik.duckdb",
+    "export_dir": f"{STATE}/exports",
+    "strict": True,
+}
+COMMONLY_TUNED = (
+    "ca_bundle", "concurrency", "mode", "max_delete", "metrics_file", "ping_url", "log_format", "export_keep"
+)  # fmt: skip
+# A comment line that reads like a `key = value` line (a commented-out option, or a stale one).
+COMMENTED_OPTION = re.compile(r"#\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*=(?!=)\s*(.*)")
+
+
+def commented_option_problems(text: str, folder: Path, *, sample: bool = True) -> list[str]:
+    """What is wrong with the commented-out `# key = value` lines of a config file: each must be a key of
+    `sync` that a config file may hold, with a value of the option's type (checked by configfile.load).
+    In the sample, where they show what can be tuned, each is also there once, not also set for real,
+    under a line explaining it, and shows the option's default from OPTIONS where it has one."""
+    active = tomllib.loads(text)
+    lines = text.splitlines()
+    problems: list[str] = []
+    seen: set[str] = set()
+    for lineno, line in enumerate(lines, 1):
+        match = COMMENTED_OPTION.fullmatch(line.strip())
+        if not match:
+            continue
+        key, value = match[1], match[2]
+        where = f"line {lineno} ({line.strip()!r})"
+        try:
+            loaded = configfile.load(write_config(f"{key} = {value}\n", folder / "commented.toml"))
+        except ConfigError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        option = BY_KEY[key]
+        if "sync" not in option.commands:
+            problems.append(f"{where}: {key} is no option of sync")
+        if not sample:
+            continue
+        if key in seen or key in active:
+            problems.append(f"{where}: {key} is set more than once")
+        seen.add(key)
+        above = lines[lineno - 2].strip() if lineno > 1 else ""
+        if not above.startswith("# ") or COMMENTED_OPTION.fullmatch(above):
+            problems.append(f"{where}: no line above explains it")
+        if option.default is not None and loaded[key] != option.default:
+            problems.append(f"{where}: the default of {key} is {option.default!r}, not {loaded[key]!r}")
+    return problems
+
+
+def commented_keys(text: str) -> list[str]:
+    return [m[1] for line in text.splitlines() if (m := COMMENTED_OPTION.fullmatch(line.strip()))]
+
+
+def test_the_sample_config_file_loads_and_holds_no_token() -> None:
+    values = configfile.load(str(SAMPLE))  # every key a real option, of the right type; no token key
+    assert values == SAMPLE_VALUES
+    config.normalise_base_url(values["url"])
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert not looks_like_a_token(text)
+    # what the top of the file must explain
+    for needed in ("-m 640 -o root -g authentik-etl", "-m 600", "AUTHENTIK_TOKEN_FILE", "%d/token"):
+        assert needed in text, needed
+    assert "environment beats this file" in text.replace("\n# ", " ")
+
+
+def test_the_samples_commented_options_are_real_and_show_the_defaults(tmp_path: Path) -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert commented_option_problems(text, tmp_path) == []
+    assert set(COMMONLY_TUNED) <= set(commented_keys(text))
+    # each of them uncommented at once is still a valid config file
+    uncommented = re.sub(r"(?m)^# (?=[a-z_]+ = )", "", text)
+    values = configfile.load(write_config(uncommented, tmp_path / "all.toml"))
+    assert set(values) == set(SAMPLE_VALUES) | set(commented_keys(text))
+
+
+CONCURRENCY = "# concurrency = 4\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (CONCURRENCY, "# concurrency = 8\n", "the default of concurrency is 4, not 8"),
+        ('# mode = "retrieve"\n', '# mode = "fast"\n', "use retrieve or list"),
+        (CONCURRENCY, '# concurrency = "4"\n', "must be an integer"),
+        (CONCURRENCY, "# concurency = 4\n", "unknown key 'concurency'"),
+        (CONCURRENCY, CONCURRENCY + "# status_limit = 10\n", "status_limit is no option of sync"),
+        (CONCURRENCY, CONCURRENCY + "\n# Flag.\n# allow_mass_delete = false\n", "not allowed there"),
+        (CONCURRENCY, CONCURRENCY + "\n# Twice.\n# strict = false\n", "set more than once"),
+        ("\n" + CONCURRENCY, "\n\n" + CONCURRENCY, "no line above explains it"),
+    ],
+)
+def test_a_stale_commented_option_is_caught(tmp_path: Path, old: str, new: str, problem: str) -> None:
+    text = swap(SAMPLE.read_text(encoding="utf-8"), old, new)
+    problems = commented_option_problems(text, tmp_path)
+    assert any(problem in p for p in problems), problems
 
 
 # -- cron ---------------------------------------------------------------------------------------------
@@ -197,7 +313,11 @@ def cron_sync_argv(command: str) -> tuple[list[str], list[str]]:
     """(flock's options and lock file, the sync's argument list) from the job's shell command."""
     words = shell_words(command)
     start = words.index("flock")
-    end = next(i for i in range(start, len(words)) if words[i] in (";", "&&", "||", "|", "}"))
+    end = next(
+        i for i in range(start, len(words)) if words[i] in (";", "&&", "||", "|", "}") or words[i][0] in "<>"
+    )
+    if words[end][0] in "<>" and words[end - 1].isdigit() and words[end - 1] + words[end] in command:
+        end -= 1  # the 2 of 2>&1 is the redirection's, not an argument
     simple = words[start + 1 : end]
     program = simple.index("authentik-etl")
     return simple[:program], simple[program + 1 :]
@@ -223,36 +343,22 @@ def test_the_cron_job_takes_a_non_blocking_flock_and_accepted_sync_flags() -> No
     assert flock_args[-1] == LOCK
     assert "-n" in flock_args[:-1] or "--nonblock" in flock_args[:-1]
     assert flock_args[flock_args.index("-E") + 1] == "75", "a held lock should exit like the tool's own lock"
-    args = sync_args(argv)
-    assert args.export == f"{STATE}/exports"
-    assert args.strict
+    assert sync_args(argv).config == ETC_CONFIG
     words = shell_words(job.command)
     assert words[:3] == ["set", "-o", "pipefail"]
+    assert "2>&1 | logger -t authentik-etl ||" in job.command, "the log (stderr) goes to syslog"
     assert words[words.index("logger") : words.index("logger") + 3] == ["logger", "-t", "authentik-etl"]
-    assert f". {ETC_ENV}" in job.command
+    assert words[words.index("||") + 1] == "echo"
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """A NAME=value file readable by both bash (`set -a; . file`) and systemd (EnvironmentFile=)."""
-    values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith(("#", ";")):
-            continue
-        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(\S*)", line)
-        assert match, f"{path.name}: not a plain NAME=value line: {line!r}"
-        values[match[1]] = match[2]
-    return values
-
-
-def test_the_cron_env_example_names_a_token_file_and_holds_no_token() -> None:
-    values = read_env_file(CRON_ENV)
-    assert set(values) == {"AUTHENTIK_URL", "AUTHENTIK_TOKEN_FILE", "AUTHENTIK_ETL_DB"}
-    assert values["AUTHENTIK_TOKEN_FILE"] == ETC_TOKEN
-    assert values["AUTHENTIK_ETL_DB"] == f"{STATE}/authentik.duckdb"
-    config.normalise_base_url(values["AUTHENTIK_URL"])
-    text = CRON_ENV.read_text(encoding="utf-8")
-    assert not looks_like_a_token(text)
-    assert "chmod 600" in text or "-m 600" in text
+def test_the_cron_job_gets_every_setting_from_the_config_file() -> None:
+    env, job = cron_job()
+    # a variable set in the cron file would beat the config file
+    assert not [name for name in env if name.startswith(("AUTHENTIK", "REQUESTS_CA"))]
+    _flock, argv = cron_sync_argv(job.command)
+    values, origins = effective(argv, env, configfile.load(str(SAMPLE)))
+    assert {key: values[key] for key in SAMPLE_VALUES} == SAMPLE_VALUES
+    assert {origins[key] for key in SAMPLE_VALUES} == {"file"}
 
 
 # -- systemd ------------------------------------------------------------------------------------------
@@ -303,6 +409,12 @@ def exec_start() -> list[str]:
     return shlex.split(one(read_unit(SERVICE), "Service", "ExecStart"))
 
 
+def unit_environment(unit: dict[str, dict[str, list[str]]]) -> dict[str, str]:
+    """The service's Environment= assignments (a later one wins, as in systemd)."""
+    assignments = shlex.split(" ".join(unit["Service"].get("Environment", [])))
+    return dict(assignment.partition("=")[::2] for assignment in assignments)
+
+
 HARDENING = {
     "NoNewPrivileges": "yes",
     "ProtectSystem": "strict",
@@ -335,8 +447,7 @@ def test_the_service_is_a_hardened_oneshot_with_the_token_as_a_credential() -> N
         assert one(unit, "Service", key) == value, key
     assert one(unit, "Service", "StateDirectory") == "authentik-etl"
     assert one(unit, "Service", "LoadCredential") == f"token:{ETC_TOKEN}"
-    assert "AUTHENTIK_TOKEN_FILE=%d/token" in shlex.split(" ".join(unit["Service"]["Environment"]))
-    assert one(unit, "Service", "EnvironmentFile") == f"-{ETC_ENV}"
+    assert unit_environment(unit)["AUTHENTIK_TOKEN_FILE"] == "%d/token"
     # exit 3 (partial) stays a failure, so OnFailure= alerting fires
     assert "SuccessExitStatus" not in unit["Service"]
     assert re.fullmatch(r"\d+(h|min|s)", one(unit, "Service", "TimeoutStartSec"))
@@ -347,13 +458,28 @@ def test_the_service_command_line_is_one_the_cli_accepts() -> None:
     unit = read_unit(SERVICE)
     argv = exec_start()
     assert argv[0] == INSTALLED_EXE
-    args = sync_args(argv[1:])
+    assert sync_args(argv[1:]).config == ETC_CONFIG
+    values, origins = effective(argv[1:], unit_environment(unit), configfile.load(str(SAMPLE)))
     state = f"/var/lib/{one(unit, 'Service', 'StateDirectory')}/"
-    assert args.db == f"{state}authentik.duckdb"
+    assert values["db"] == f"{state}authentik.duckdb"
     writable = [state, *(unit["Service"].get("ReadWritePaths") or [])]
-    assert args.export and any(args.export.startswith(p) for p in writable), "export folder is read-only"
-    assert args.strict
-    assert args.token_file is None and args.url is None  # from the credential and the env file
+    export = values["export_dir"]
+    assert export and any(export.startswith(p) for p in writable), "the export folder is read-only"
+    assert values["strict"] is True
+    assert (values["url"], origins["url"]) == (PLACEHOLDER_URL, "file")
+
+
+def test_nothing_in_the_service_overrides_the_credential() -> None:
+    unit = read_unit(SERVICE)
+    # The environment beats the config file: the credential's AUTHENTIK_TOKEN_FILE wins over its
+    # token_file. An EnvironmentFile= (or PassEnvironment=) could set AUTHENTIK_TOKEN(_FILE) and win over
+    # the credential in turn; the unit has none, and its Environment= sets nothing else.
+    assert "EnvironmentFile" not in unit["Service"] and "PassEnvironment" not in unit["Service"]
+    assert unit_environment(unit) == {"AUTHENTIK_TOKEN_FILE": "%d/token"}
+    values, origins = effective(exec_start()[1:], unit_environment(unit), configfile.load(str(SAMPLE)))
+    assert (values["token_file"], origins["token_file"]) == ("%d/token", "env")
+    # the sample's token_file is the file the credential is loaded from (cron reads it directly)
+    assert one(unit, "Service", "LoadCredential") == f"token:{SAMPLE_VALUES['token_file']}"
 
 
 def test_the_timer_runs_the_service_nightly() -> None:
@@ -366,14 +492,6 @@ def test_the_timer_runs_the_service_nightly() -> None:
     target = unit["Timer"].get("Unit", [TIMER.with_suffix(".service").name])[0]
     assert (TIMER.parent / target) == SERVICE
     assert one(unit, "Install", "WantedBy") == "timers.target"
-
-
-def test_the_systemd_env_example_cannot_override_the_credential() -> None:
-    values = read_env_file(SYSTEMD_ENV)
-    # EnvironmentFile= overrides Environment=: a token variable here would replace the credential
-    assert set(values) == {"AUTHENTIK_URL"}
-    config.normalise_base_url(values["AUTHENTIK_URL"])
-    assert not looks_like_a_token(SYSTEMD_ENV.read_text(encoding="utf-8"))
 
 
 UNITS_LOAD_MARKER = Path("/run/systemd/systemd-units-load")
@@ -430,8 +548,30 @@ def manifests(path: Path) -> list[dict[str, Any]]:
 
 def cronjob() -> tuple[dict[str, Any], dict[str, Any]]:
     docs = {doc["kind"]: doc for doc in manifests(CRONJOB)}
-    assert sorted(docs) == ["CronJob", "PersistentVolumeClaim"]
+    assert sorted(docs) == ["ConfigMap", "CronJob", "PersistentVolumeClaim"]
     return docs["CronJob"], docs["PersistentVolumeClaim"]
+
+
+def config_map() -> dict[str, Any]:
+    (doc,) = (doc for doc in manifests(CRONJOB) if doc["kind"] == "ConfigMap")
+    return doc
+
+
+CONFIG_MAP_VALUES = {
+    "url": PLACEHOLDER_URL,
+    "db": "/data/authentik.duckdb",
+    "export_dir": "/data/exports",
+    "log_format": "json",
+    "strict": True,
+}
+
+
+def config_map_toml() -> str:
+    """The config file the pod reads: the ConfigMap's key named by the command's --config."""
+    _pod, container = pod_and_container()
+    folder, key = os.path.split(sync_args(container["command"][1:]).config)
+    assert folder == os.path.dirname(ETC_CONFIG)
+    return config_map()["data"][key]
 
 
 def test_the_cronjob_has_the_scheduling_fields() -> None:
@@ -451,6 +591,7 @@ def test_the_cronjob_has_the_scheduling_fields() -> None:
     assert job_spec["template"]["spec"]["restartPolicy"] == "Never"
     assert pvc["apiVersion"] == "v1" and pvc["spec"]["resources"]["requests"]["storage"]
     assert job["metadata"]["namespace"] == pvc["metadata"]["namespace"] == "authentik"
+    assert config_map()["metadata"]["namespace"] == "authentik"
 
 
 def pod_and_container() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -474,7 +615,7 @@ def test_the_cronjob_pod_is_locked_down() -> None:
     assert container["image"] == "ghcr.io/example/authentik-etl:0.1.0"
 
 
-def test_the_cronjob_mounts_the_database_the_token_and_tmp() -> None:
+def test_the_cronjob_mounts_the_database_the_config_the_token_and_tmp() -> None:
     pod, container = pod_and_container()
     _job, pvc = cronjob()
     volumes = {v["name"]: v for v in pod["volumes"]}
@@ -493,18 +634,38 @@ def test_the_cronjob_mounts_the_database_the_token_and_tmp() -> None:
     assert example["metadata"]["namespace"] == "authentik"
     assert set(example["stringData"]) == {token_key}
 
+    config_dir, config_key = os.path.split(sync_args(container["command"][1:]).config)
+    assert mounts[config_dir]["readOnly"] is True
+    config_volume = volumes[mounts[config_dir]["name"]]["configMap"]
+    assert config_volume["name"] == config_map()["metadata"]["name"] == "authentik-etl-config"
+    assert config_key in config_map()["data"]
+    assert set(config_volume) <= {"name", "defaultMode"}, "with items:, a file need not be named as its key"
+
+
+def test_the_configmap_config_file_loads_and_holds_no_token(tmp_path: Path) -> None:
+    text = config_map_toml()
+    values = configfile.load(write_config(text, tmp_path / "authentik-etl.toml"))
+    assert values == CONFIG_MAP_VALUES
+    assert not looks_like_a_token(text)
+    # its commented-out alternative (the in-cluster http URL) is made of real options of the right type
+    assert commented_option_problems(text, tmp_path, sample=False) == []
+    assert set(commented_keys(text)) == {"url", "allow_insecure_http"}
+
 
 def test_the_cronjob_command_is_one_the_cli_accepts() -> None:
     _pod, container = pod_and_container()
     command = container["command"]
     assert command[:2] == ["authentik-etl", "sync"]
-    args = sync_args(command[1:])
-    assert (args.db, args.export, args.log_format) == ("/data/authentik.duckdb", "/data/exports", "json")
-    assert args.strict and args.token_file is None
+    assert sync_args(command[1:]).config == ETC_CONFIG
     env = {e["name"]: e["value"] for e in container["env"]}
-    assert "AUTHENTIK_TOKEN" not in env, "the token belongs in the Secret"
-    # an http:// in-cluster URL is only accepted together with --allow-insecure-http
-    config.normalise_base_url(env["AUTHENTIK_URL"], allow_insecure_http=args.allow_insecure_http)
+    # the environment beats the config file: no AUTHENTIK_* setting besides the Secret's token file
+    assert set(env) == {"AUTHENTIK_TOKEN_FILE", "HOME"}
+    file = tomllib.loads(config_map_toml())
+    values, origins = effective(command[1:], env, file)
+    assert {key: values[key] for key in CONFIG_MAP_VALUES} == CONFIG_MAP_VALUES
+    assert (values["token_file"], origins["token_file"]) == (env["AUTHENTIK_TOKEN_FILE"], "env")
+    # an http:// in-cluster URL is only accepted together with allow_insecure_http = true
+    config.normalise_base_url(values["url"], allow_insecure_http=values["allow_insecure_http"])
 
 
 def test_the_secret_example_holds_a_placeholder_the_tool_refuses() -> None:
@@ -513,6 +674,26 @@ def test_the_secret_example_holds_a_placeholder_the_tool_refuses() -> None:
     assert not looks_like_a_token(SECRET.read_text(encoding="utf-8"))
     with pytest.raises(ConfigError):
         config.check_token(value, "the example Secret")
+
+
+# -- all three ---------------------------------------------------------------------------------------
+def schedule_argv(name: str) -> list[str]:
+    """A schedule's `authentik-etl` argument list, without the program."""
+    if name == "cron":
+        return cron_sync_argv(cron_job()[1].command)[1]
+    if name == "systemd":
+        return exec_start()[1:]
+    return pod_and_container()[1]["command"][1:]
+
+
+@pytest.mark.parametrize("name", ["cron", "systemd", "kubernetes"])
+def test_every_schedule_syncs_with_the_config_file_and_no_other_flag(name: str) -> None:
+    argv = schedule_argv(name)
+    args = sync_args(argv)  # only flags the CLI accepts
+    assert args.config == ETC_CONFIG
+    flags = {key: value for key, value in vars(args).items() if key in BY_KEY and value is not None}
+    assert flags == {}, "a flag beats the config file: keep every setting in the file, in one place"
+    assert argv == ["sync", "--config", ETC_CONFIG]
 
 
 # -- each schedule's command line, run for real against the simulator ---------------------------------
@@ -541,12 +722,10 @@ def cron_run(tmp_path: Path, sim: Any, token: str = TOKEN) -> tuple[subprocess.C
     state = tmp_path / "state"
     state.mkdir()
     write_token(tmp_path / "token", 0o600, token)
-    env_file = tmp_path / "authentik-etl.env"
-    text = swap(CRON_ENV.read_text(encoding="utf-8"), PLACEHOLDER_URL, sim.url)
+    text = swap(SAMPLE.read_text(encoding="utf-8"), PLACEHOLDER_URL, sim.url)
     text = swap(swap(text, ETC_TOKEN, str(tmp_path / "token")), STATE, str(state))
-    env_file.write_text(text, encoding="utf-8")
-    command = swap(job.command, ETC_ENV, str(env_file))
-    command = swap(swap(command, LOCK, str(tmp_path / "lock")), STATE, str(state))
+    config_file = write_config(text, tmp_path / "etc" / "authentik-etl.toml")
+    command = swap(swap(job.command, ETC_CONFIG, config_file), LOCK, str(tmp_path / "lock"))
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -595,28 +774,30 @@ def test_the_service_command_line_syncs_with_the_credential(tmp_path: Path, sim)
     state.mkdir()
     # systemd hands the credential over as a 0400 file owned by the service's user
     write_token(creds / "token", 0o400)
-    env: dict[str, str] = {}
-    for assignment in shlex.split(" ".join(unit["Service"]["Environment"])):
-        name, _, value = assignment.partition("=")
-        env[name] = value.replace("%d", str(creds))
-    values = read_env_file(SYSTEMD_ENV)  # EnvironmentFile= overrides Environment=
-    env.update(values, AUTHENTIK_URL=swap(values["AUTHENTIK_URL"], PLACEHOLDER_URL, sim.url))
-    argv = [EXE, *(arg.replace(STATE, str(state)) for arg in exec_start()[1:])]
+    env = {name: value.replace("%d", str(creds)) for name, value in unit_environment(unit).items()}
+    # The config file's token_file names a file with a token the simulator refuses: the run succeeds
+    # only if the credential (the environment) wins over the file, as the unit's comments say.
+    text = swap(SAMPLE.read_text(encoding="utf-8"), PLACEHOLDER_URL, sim.url)
+    text = swap(text, ETC_TOKEN, write_token(tmp_path / "etc" / "token", 0o600, "not-the-credential"))
+    config_file = write_config(swap(text, STATE, str(state)), tmp_path / "etc" / "authentik-etl.toml")
+    argv = [EXE, *(config_file if arg == ETC_CONFIG else arg for arg in exec_start()[1:])]
     proc = subprocess.run(argv, env=clean_env(**env), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert_synced(state / "authentik.duckdb", state / "exports")
 
 
-def test_the_cronjob_command_syncs_with_the_mounted_secret(tmp_path: Path, sim) -> None:
+def test_the_cronjob_command_syncs_with_the_mounted_config_and_secret(tmp_path: Path, sim) -> None:
     _pod, container = pod_and_container()
     data = tmp_path / "data"
     data.mkdir()
     env = {e["name"]: e["value"] for e in container["env"]}
     # what the kubelet makes of defaultMode 0400 with fsGroup: 0440, group-readable
     env["AUTHENTIK_TOKEN_FILE"] = write_token(tmp_path / "secret" / "token", 0o440)
-    env["AUTHENTIK_URL"] = swap(env["AUTHENTIK_URL"], PLACEHOLDER_URL, sim.url)
     env["HOME"] = str(tmp_path)
-    argv = [EXE, *(arg.replace("/data", str(data)) for arg in container["command"][1:])]
+    # the ConfigMap's file as mounted, its URL and volume path moved
+    text = swap(swap(config_map_toml(), PLACEHOLDER_URL, sim.url), '"/data/', f'"{data}/')
+    config_file = write_config(text, tmp_path / "etc" / "authentik-etl.toml")
+    argv = [EXE, *(config_file if arg == ETC_CONFIG else arg for arg in container["command"][1:])]
     proc = subprocess.run(argv, env=clean_env(**env), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert '"status": "succeeded"' in proc.stderr  # --log-format json
