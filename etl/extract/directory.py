@@ -1,0 +1,114 @@
+"""authentik's directory as the findings need it: users and groups, every release's shape in.
+
+Shapes (tests/fixtures/samples/): users gain `date_joined` and `password_change_date` in 2025.4 and
+`last_updated`, `roles` in 2025.12; a group has one `parent` (+ `parent_name`) up to 2025.10 and a
+list of `parents` (+ `children`) from 2025.12. `is_superuser` on a user is derived by authentik from
+its groups. What is kept: the fields below, and the payload minus `attributes` (free-form: sources and
+admins put anything there, secrets included) and minus a group's `users` list (its length is kept).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from authentik_etl.extract.models import PayloadError, _describe, dump_payload
+
+KNOWN_USER_TYPES = ("internal", "external", "service_account", "internal_service_account")
+USERS_PATH = "/core/users/"
+GROUPS_PATH = "/core/groups/"
+# Never stored: free-form data (may hold secrets), and what is only a copy of another listing.
+DROPPED_USER_FIELDS = ("attributes", "groups_obj", "roles_obj")
+DROPPED_GROUP_FIELDS = ("attributes", "users", "users_obj", "parents_obj", "children_obj", "roles_obj",
+                        "inherited_roles_obj")  # fmt: skip
+
+
+class User(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    pk: int = Field(ge=1)
+    uuid: UUID
+    username: str
+    name: str = ""
+    email: str | None = None
+    is_active: bool = True
+    is_superuser: bool = False
+    last_login: datetime | None = None
+    date_joined: datetime | None = None
+    last_updated: datetime | None = None
+    path: str | None = None
+    type: str | None = None  # kept as text: a new type is stored, never rejected
+    groups: list[UUID] = Field(default_factory=list)
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    pk: UUID
+    num_pk: int | None = None
+    name: str
+    is_superuser: bool = False
+    parent: UUID | None = None  # up to 2025.10
+    parents: list[UUID] | None = None  # from 2025.12
+    users: list[int] = Field(default_factory=list)
+
+    @property
+    def parent_pks(self) -> list[UUID]:
+        if self.parents is not None:
+            return list(self.parents)
+        return [self.parent] if self.parent is not None else []
+
+
+def parse_user(payload: Any) -> User:
+    try:
+        return User.model_validate(payload)
+    except ValidationError as exc:
+        raise PayloadError(_describe(exc)) from None
+
+
+def parse_group(payload: Any) -> Group:
+    try:
+        return Group.model_validate(payload)
+    except ValidationError as exc:
+        raise PayloadError(_describe(exc)) from None
+
+
+def user_row(user: User, raw: dict[str, Any]) -> dict[str, Any]:
+    """The flat row of a user (UUIDs as text); `payload` is the object without DROPPED_USER_FIELDS."""
+    return {
+        "pk": user.pk,
+        "uuid": str(user.uuid),
+        "username": user.username,
+        "name": user.name,
+        "email": user.email or None,
+        "is_active": user.is_active,
+        "is_superuser": user.is_superuser,
+        "type": user.type,
+        "path": user.path,
+        "last_login": user.last_login,
+        "date_joined": user.date_joined,
+        "last_updated": user.last_updated,
+        "group_pks": [str(pk) for pk in user.groups],
+        "payload": dump_payload({k: v for k, v in raw.items() if k not in DROPPED_USER_FIELDS}),
+    }
+
+
+def group_row(group: Group, raw: dict[str, Any]) -> dict[str, Any]:
+    """The flat row of a group; its member count comes from the `users` pk list (no count field)."""
+    return {
+        "pk": str(group.pk),
+        "num_pk": group.num_pk,
+        "name": group.name,
+        "is_superuser": group.is_superuser,
+        "parent_pks": [str(pk) for pk in group.parent_pks],
+        "member_count": len(group.users),
+        "payload": dump_payload({k: v for k, v in raw.items() if k not in DROPPED_GROUP_FIELDS}),
+    }
+
+
+def list_params(path: str) -> dict[str, str]:
+    """The lean form (every release has both flags): no group objects in users, no user objects in groups."""
+    return {"include_groups": "false"} if path == USERS_PATH else {"include_users": "false"}

@@ -1,0 +1,71 @@
+"""Users and groups of every release read from real captured answers, secrets and copies dropped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import RELEASES, sample_json
+
+from authentik_etl.extract import directory
+from authentik_etl.extract.models import PayloadError
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_real_users_of_every_release_are_read(release: str) -> None:
+    for raw in sample_json(release, "core_users_page")["results"]:
+        user = directory.parse_user(raw)
+        row = directory.user_row(user, raw)
+        assert row["pk"] == raw["pk"] and row["username"] == raw["username"]
+        assert row["is_superuser"] is raw["is_superuser"] and row["type"] == raw["type"]
+        assert row["group_pks"] == raw["groups"]
+        payload = json.loads(row["payload"])
+        assert "attributes" not in payload and "groups_obj" not in payload
+        assert payload["uid"] == raw["uid"]  # everything else is kept
+        # date_joined and last_updated only where the release has them
+        assert (row["last_updated"] is None) == ("last_updated" not in raw)
+        assert (row["date_joined"] is None) == ("date_joined" not in raw)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_real_groups_of_every_release_are_read_with_their_member_count(release: str) -> None:
+    [raw] = sample_json(release, "core_groups_page")["results"]
+    group = directory.parse_group(raw)
+    row = directory.group_row(group, raw)
+    assert (row["name"], row["is_superuser"]) == ("authentik Admins", True)
+    assert row["member_count"] == len(raw["users"]) >= 1
+    assert row["parent_pks"] == (raw.get("parents") or ([raw["parent"]] if raw.get("parent") else []))
+    assert "users" not in json.loads(row["payload"]) and "attributes" not in json.loads(row["payload"])
+
+
+def test_a_user_in_the_superuser_group_is_a_superuser_in_both_shapes() -> None:
+    for release in RELEASES:
+        [admins] = sample_json(release, "core_groups_page")["results"]
+        akadmin = sample_json(release, "core_users_page")["results"][0]
+        assert akadmin["username"] == "akadmin" and admins["pk"] in akadmin["groups"]
+        assert directory.parse_user(akadmin).is_superuser
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"pk": 0}, "pk"),
+        ({"uuid": "nope"}, "uuid"),
+        ({"username": None}, "username"),
+        ({"groups": [1]}, "groups"),
+    ],
+)
+def test_an_unreadable_user_names_the_field(change: dict, needle: str) -> None:
+    raw = {**sample_json("2025.12.4", "core_users_page")["results"][0], **change}
+    with pytest.raises(PayloadError, match=needle):
+        directory.parse_user(raw)
+
+
+def test_a_new_user_type_is_kept_not_rejected() -> None:
+    raw = {**sample_json("2025.12.4", "core_users_page")["results"][0], "type": "robot"}
+    assert directory.user_row(directory.parse_user(raw), raw)["type"] == "robot"
+
+
+def test_the_listings_ask_for_the_lean_form() -> None:
+    assert directory.list_params(directory.USERS_PATH) == {"include_groups": "false"}
+    assert directory.list_params(directory.GROUPS_PATH) == {"include_users": "false"}
