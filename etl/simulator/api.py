@@ -19,6 +19,9 @@ API = "/api/v3/"
 LIST = "/api/v3/sources/user_connections/all/"
 SOURCES = "/api/v3/sources/all/"
 VERSION = "/api/v3/admin/version/"  # readable by any valid token (IsAuthenticated)
+USERS = "/api/v3/core/users/"
+GROUPS = "/api/v3/core/groups/"
+PAGED_KINDS = {USERS: "users", GROUPS: "groups"}
 NOT_PROVIDED = "Authentication credentials were not provided."
 NO_PERMISSION = "You do not have permission to perform this action."
 INVALID_TOKEN = "Token invalid/expired"
@@ -46,7 +49,7 @@ class Stats:
         with self._lock:
             self.requests += 1
             self.arrivals.append(time.monotonic())
-            self.paths[kind if kind in ("list", "retrieve", "sources") else "other"] += 1
+            self.paths[kind if kind in ("list", "retrieve", "sources", "users", "groups") else "other"] += 1
             return self.requests
 
     def count_reply(self, reply: Reply) -> None:
@@ -80,6 +83,8 @@ def classify(path: str) -> tuple[str, str]:
         return "sources", ""
     if path == VERSION:
         return "version", ""
+    if path in PAGED_KINDS:
+        return PAGED_KINDS[path], ""
     if not path.endswith("/"):
         return "html404", ""  # Django's URL resolver, before the API: an HTML page
     if path.startswith(LIST) and path.count("/") == LIST.count("/") + 1:
@@ -139,7 +144,10 @@ class App:
         scope = self._authenticate(kind, auth, number, allow)
         if isinstance(scope, Reply):
             return scope
-        if kind in self.plan.faults.forbid or (kind == "sources" and not scope.sources):
+        refused = (kind == "sources" and not scope.sources) or (
+            kind in PAGED_KINDS.values() and not scope.directory
+        )
+        if kind in self.plan.faults.forbid or refused:
             return detail(403, NO_PERMISSION, allow)  # a token whose user lacks the permission
         if method not in ("GET", "HEAD"):
             return detail(405, f'Method "{method}" not allowed.', allow)
@@ -150,6 +158,10 @@ class App:
         params = dict(parse_qsl(query, keep_blank_values=True))
         if kind == "list":
             return self._list(params, scope)
+        if kind == "users":
+            return self._users(params)
+        if kind == "groups":
+            return self._paged(params, self.ds.directory.group_jsons(self.ds.max_user()))
         return self._sources(params)
 
     def _authenticate(self, kind: str, auth: str | None, number: int, allow: str) -> Reply | Scope:
@@ -261,9 +273,21 @@ class App:
             return None
         return page_window(count, int(page), size)
 
+    def _users(self, params: dict[str, str]) -> Reply:
+        """Users 1..max_user in pk order (the order asked for is not simulated)."""
+        count, size = self.ds.max_user(), self._page_size(params)
+        window = self._window(count, params.get("page") or "1", size)
+        if window is None:
+            return detail(404, "Invalid page.", ALLOW_LIST)
+        pks = range((window[3] - 1) * size + 1, min(count, window[3] * size) + 1)
+        rows = [self.ds.directory.user_json(pk) for pk in pks]
+        return Reply(200, envelope(window, rows, self.feat.autocomplete), allow=ALLOW_LIST)
+
     def _sources(self, params: dict[str, str]) -> Reply:
         filters = {k: params[k] for k in ("slug", "name", "managed") if params.get(k)}
-        rows = self.ds.source_jsons(filters, params.get("search", ""))
+        return self._paged(params, self.ds.source_jsons(filters, params.get("search", "")))
+
+    def _paged(self, params: dict[str, str], rows: list[str]) -> Reply:
         size = self._page_size(params)
         window = self._window(len(rows), params.get("page") or "1", size)
         if window is None:

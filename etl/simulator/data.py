@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .catalog import FIELDS, SourceRecord, default_sources
+from .directory import Directory
 from .index import (
     CYCLE,
     FIRST_USER,
@@ -55,6 +56,7 @@ class Dataset:
         self._records = {r.sid: r for r in sources}
         self._prefix = {r.sid: r.slug.removeprefix("etl-") for r in sources}
         self._render = Renderer(self.features)
+        self.directory = Directory(self.features, seed)  # users and groups
         self._salt = mix64(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019)
         weighted = [r for r in sources if r.weight > 0]
         if connections and not weighted:

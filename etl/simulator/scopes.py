@@ -17,6 +17,7 @@ class Scope:
     sources: bool = True  # may list /sources/all/ (authentik_core.view_source)
     connections: bool = True  # sees every connection (superuser, or view_usersourceconnection)
     users: frozenset[int] = frozenset()  # otherwise: the users whose connections it sees
+    directory: bool = True  # may list /core/users/ and /core/groups/ (view_user, view_group)
 
     def sees_user(self, user: int) -> bool:
         return self.connections or user in self.users
@@ -24,17 +25,17 @@ class Scope:
     @classmethod
     def nothing(cls) -> Scope:
         """A service account with no role: 0 connections, 403 on sources."""
-        return cls(sources=False, connections=False)
+        return cls(sources=False, connections=False, directory=False)
 
     @classmethod
     def own(cls, *users: int) -> Scope:
         """An ordinary user's token: its own connections only, 403 on sources."""
-        return cls(sources=False, connections=False, users=frozenset(users))
+        return cls(sources=False, connections=False, users=frozenset(users), directory=False)
 
     @classmethod
     def sources_only(cls) -> Scope:
         """A role with view on sources but not on connections: 200 on sources, 0 connections."""
-        return cls(sources=True, connections=False)
+        return cls(sources=True, connections=False, directory=False)
 
     @classmethod
     def parse(cls, text: str) -> Scope:

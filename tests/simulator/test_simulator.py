@@ -299,7 +299,7 @@ def test_not_found_like_captured(sim: Simulator, name: str, path: str) -> None:
 
 
 def test_unknown_path_and_head(sim_new: Simulator) -> None:
-    assert get(sim_new, "/api/v3/core/users/").json() == {"detail": "Not found."}
+    assert get(sim_new, "/api/v3/core/applications/").json() == {"detail": "Not found."}
     full = get(sim_new, f"{LIST}3/")
     head = session().head(sim_new.url + f"{LIST}3/")
     assert head.status_code == 200 and head.content == b""
