@@ -14,4 +14,12 @@ SELECT
         AS visible_sources,
     (SELECT count(*) FROM target.sources
      WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_sources WHERE authoritative))
-        AS would_delete_sources;
+        AS would_delete_sources,
+    (SELECT count(*) FROM target.users WHERE deleted_at IS NULL) AS stored_users,
+    (SELECT count(DISTINCT pk) FROM stg_users) AS visible_users,
+    (SELECT count(*) FROM target.users
+     WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_users)) AS would_delete_users,
+    (SELECT count(*) FROM target.groups WHERE deleted_at IS NULL) AS stored_groups,
+    (SELECT count(DISTINCT pk) FROM stg_groups) AS visible_groups,
+    (SELECT count(*) FROM target.groups
+     WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_groups)) AS would_delete_groups;

@@ -19,3 +19,12 @@ CREATE TABLE stg_gone (pk BIGINT);
 CREATE TABLE stg_errors (
     connection_pk BIGINT, stage VARCHAR, http_status INTEGER, attempts INTEGER, error VARCHAR, "at" TIMESTAMPTZ
 );
+CREATE TABLE stg_users (
+    seq BIGINT, pk BIGINT, uuid UUID, username VARCHAR, name VARCHAR, email VARCHAR, is_active BOOLEAN,
+    is_superuser BOOLEAN, type VARCHAR, path VARCHAR, last_login TIMESTAMPTZ, date_joined TIMESTAMPTZ,
+    last_updated TIMESTAMPTZ, group_pks UUID[], payload JSON USING COMPRESSION zstd
+);
+CREATE TABLE stg_groups (
+    seq BIGINT, pk UUID, num_pk BIGINT, name VARCHAR, is_superuser BOOLEAN, parent_pks UUID[],
+    member_count BIGINT, payload JSON
+);

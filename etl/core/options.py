@@ -94,6 +94,10 @@ OPTIONS: tuple[Option, ...] = (
        default=False, env=None, in_file=False,
        doc="let this one run delete more than `--max-delete`. Never overrides a refusal (exit 4). A flag "
        "only: no environment variable, no config key, so a schedule cannot keep it on"),
+    _o("no_directory", "do not read users and groups (the findings need them)", kind="bool", default=False,
+       doc="do not read users and groups (`/core/users/`, `/core/groups/`). They are read by default (the "
+       "security findings need them); a token that may not read them is not an error (the run records "
+       "what it skipped)"),
     _o("ca_bundle", "CA bundle for a private CA", env="REQUESTS_CA_BUNDLE",
        doc="CA bundle (PEM) for a private CA; default: the system's CAs. TLS verification is always on"),
     _o("allow_insecure_http", "allow http:// to a non-loopback host", kind="bool", default=False),

@@ -29,6 +29,11 @@ class SyncResult:
     api_shape: str | None = None
     concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
     visible_connections: int | None = None  # what a full listing showed (None for --ids runs)
+    users_listed: int | None = None  # distinct users read (None: not read)
+    groups_listed: int | None = None
+    users_complete: bool = False  # every page read, count steady: absent users may be marked deleted
+    groups_complete: bool = False
+    skipped_parts: list[str] = field(default_factory=list)  # "users: not visible to this token (403 ...)"
     # the apply
     inserted: int = 0
     updated: int = 0

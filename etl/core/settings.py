@@ -73,6 +73,7 @@ class SyncSettings:
     adaptive: bool = False  # adaptive concurrency, at most `concurrency` in flight
     max_delete: DeleteLimit = DEFAULT_LIMIT  # the deletion guard's limit (--max-delete)
     allow_mass_delete: bool = False  # this run may delete more than max_delete
+    directory: bool = True  # read users and groups (for the findings); --no-directory turns it off
     # the rest of the night (job/nightly.py): export, metrics, pings
     export_dir: Path | None = None
     export_format: str = "parquet"
@@ -127,6 +128,7 @@ def sync_settings(
         db_path=config.resolve_db_path(values["db"], {}),
         ids=ids,
         adaptive=values["adaptive_concurrency"],
+        directory=not values["no_directory"],
         max_delete=DeleteLimit.parse(str(values["max_delete"])),
         ca_bundle=values["ca_bundle"],
         export_dir=_path(values["export_dir"]),

@@ -9,6 +9,8 @@ admins put anything there, secrets included) and minus a group's `users` list (i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -112,3 +114,16 @@ def group_row(group: Group, raw: dict[str, Any]) -> dict[str, Any]:
 def list_params(path: str) -> dict[str, str]:
     """The lean form (every release has both flags): no group objects in users, no user objects in groups."""
     return {"include_groups": "false"} if path == USERS_PATH else {"include_users": "false"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One listing of the directory: where it is, how one item is read and flattened."""
+
+    kind: str  # "users", "groups": also the staging table's suffix and the guard's kind
+    path: str
+    parse: Callable[[Any], Any]
+    row: Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+
+PARTS = (Part("users", USERS_PATH, parse_user, user_row), Part("groups", GROUPS_PATH, parse_group, group_row))

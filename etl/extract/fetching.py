@@ -18,7 +18,7 @@ from authentik_etl.core.clock import now
 from authentik_etl.core.config import API_PREFIX
 from authentik_etl.core.errors import ApiError, AuthError, InterruptedRun, NotFoundError
 from authentik_etl.core.results import SyncResult
-from authentik_etl.extract import models
+from authentik_etl.extract import directory, listing, models
 from authentik_etl.extract.adaptive import AimdLimit
 from authentik_etl.extract.client import AuthentikClient
 from authentik_etl.extract.dispatch import Dispatcher
@@ -100,6 +100,49 @@ class Fetcher:
             mappings.extend(models.mapping_rows(source))
         self.stager.add_sources(rows, mappings)
         self.stats.sources_complete = len(rows) == len(raw)
+
+    # -- users and groups (for the findings) ---------------------------------------------------
+    def fetch_directory(self) -> None:
+        """Users and groups: a 403 or 404 skips that part (recorded in the run), never fails the run."""
+        for part in directory.PARTS:
+            got = self._list_part(part)
+            if got is None:
+                continue
+            rows = []
+            for item in got.results:
+                try:
+                    rows.append(part.row(part.parse(item), item))
+                except models.PayloadError as exc:
+                    got.complete = False
+                    self.stager.add_errors([self._error_dict(None, part.kind, None, f"unreadable: {exc}")])
+            self.stager.add_directory(f"stg_{part.kind}", rows)
+            setattr(self.stats, f"{part.kind}_listed", len({row["pk"] for row in rows}))
+            setattr(self.stats, f"{part.kind}_complete", got.complete)
+
+    def _list_part(self, part: directory.Part) -> listing.Listing | None:
+        try:
+            got = listing.walk(
+                self.client, part.path, params=directory.list_params(part.path), page_size=self.page_size,
+                in_flight=self.concurrency, call=lambda f: self._call(f)[0],
+            )  # fmt: skip
+        except AuthError as exc:
+            if not exc.is_permission_denied:
+                raise  # the token itself was refused: abort, apply nothing
+            return self._skip(part, f"not visible to this token (403 on {API_PREFIX}{part.path})")
+        except NotFoundError:
+            return self._skip(part, f"not in this release (404 on {API_PREFIX}{part.path})")
+        except ApiError as exc:
+            self._error(None, part.kind, exc)
+            self.stats.discovery_errors += 1
+            return self._skip(part, f"failed: {exc}")
+        for exc in got.errors:
+            self._error(None, part.kind, exc)
+            self.stats.discovery_errors += 1
+        return got
+
+    def _skip(self, part: directory.Part, why: str) -> None:
+        log.warning("%s skipped: %s", part.kind, why)
+        self.stats.skipped_parts.append(f"{part.kind}: {why}")
 
     def stage_nested_sources(self) -> None:
         rows, mappings = [], []

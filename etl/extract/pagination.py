@@ -45,8 +45,10 @@ def page_params(page: int, page_size: int) -> dict[str, Any]:
     return {"ordering": "pk", "page": page, "page_size": page_size}
 
 
-def fetch_page(client: AuthentikClient, path: str, page: int, page_size: int) -> Page:
-    body = client.get_json(path, page_params(page, page_size))
+def fetch_page(
+    client: AuthentikClient, path: str, page: int, page_size: int, extra: dict[str, str] | None = None
+) -> Page:
+    body = client.get_json(path, {**page_params(page, page_size), **(extra or {})})
     try:
         envelope = _Envelope.model_validate(body)
     except ValidationError:

@@ -176,6 +176,7 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
         stats = fetcher.run(settings.ids)
         _stage_done("fetch", clock, stats, f"fetched {stats.fetched} of {stats.discovered} connections")
         fetcher.fetch_sources()
+        _fetch_directory(settings, fetcher)
         if settings.ids is None:
             unseen = _guard_deletions(settings, run_id, stager, stats, fetch.release)
             clock = time.monotonic()
@@ -188,6 +189,19 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
     finally:
         stager.close()
     return _apply(settings, run_id, staged, stats)
+
+
+def _fetch_directory(settings: SyncSettings, fetcher: Fetcher) -> None:
+    """Users and groups, for the findings; not in an --ids run (it reads only some connections)."""
+    why = "not read by an --ids run" if settings.ids is not None else None
+    why = "not read (--no-directory)" if not settings.directory else why
+    if why is None:
+        clock = time.monotonic()
+        fetcher.fetch_directory()
+        got = fetcher.stats
+        _stage_done("directory", clock, None, f"read {got.users_listed} users, {got.groups_listed} groups")
+    else:
+        fetcher.stats.skipped_parts += [f"users: {why}", f"groups: {why}"]
 
 
 def _settled(limit: AimdLimit) -> int:
@@ -208,7 +222,7 @@ def _guard_deletions(
     """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
     of the ids the listing missed, so a refused run ends in seconds); the ids to check."""
     stager.flush()
-    seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats.discovered, stats.sources_complete)
+    seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats)
     guard.record_visibility(settings.db_path, run_id, stats.discovered, stats.refused_endpoints)
     guard.decide(
         seen,
@@ -242,6 +256,8 @@ def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult
             run_id=run_id,
             now=db.now(),
             sources_complete=result.sources_complete and settings.ids is None,
+            users_complete=result.users_complete,
+            groups_complete=result.groups_complete,
             finish=finish,
         )
     except duckdb.Error as exc:
@@ -264,7 +280,7 @@ def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult)
     con.execute(
         "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
         "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ?, "
-        "concurrency = ? WHERE run_id = ?",
+        "concurrency = ?, skipped_parts = ? WHERE run_id = ?",
         [
             db.now(),
             result.status,
@@ -279,6 +295,7 @@ def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult)
             result.error,
             result.api_shape,
             result.concurrency,
+            result.skipped_parts,
             run_id,
         ],
     )

@@ -36,10 +36,13 @@ def apply(
     run_id: str,
     now: datetime,
     sources_complete: bool,
+    users_complete: bool = False,
+    groups_complete: bool = False,
     finish: Callable[[duckdb.DuckDBPyConnection, ApplyResult], None] | None = None,
 ) -> ApplyResult:
     """Apply the staged run in one transaction; `finish` writes the run record inside it."""
-    params = {"now": now, "run_id": run_id, "sources_complete": sources_complete}
+    params = {"now": now, "run_id": run_id, "sources_complete": sources_complete,
+              "users_complete": users_complete, "groups_complete": groups_complete}  # fmt: skip
     con.execute(f"ATTACH {db.quote_literal(str(staging))} AS stg (READ_ONLY)")
     try:
         con.execute("BEGIN")

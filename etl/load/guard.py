@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from authentik_etl.core.errors import MassDeletionRefused, PermissionRefused
+from authentik_etl.core.results import SyncResult
 from authentik_etl.core.settings import DeleteLimit
 from authentik_etl.load import db, sqlfiles
 
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 PERMISSIONS = {
     "connections": "authentik_core.view_usersourceconnection",
     "sources": "authentik_core.view_source",
+    "users": "authentik_core.view_user",
+    "groups": "authentik_core.view_group",
 }
 
 
@@ -51,7 +54,7 @@ class Seen:
 
 
 def what_was_seen(
-    staging: duckdb.DuckDBPyConnection, db_path: Path, visible: int, sources_complete: bool
+    staging: duckdb.DuckDBPyConnection, db_path: Path, result: SyncResult
 ) -> tuple[list[Seen], list[int]]:
     """What the run saw of each stored kind (sql/deletion_guard.sql, on the staging database with the
     main one attached read-only), and the live connections its listing did not return."""
@@ -65,12 +68,18 @@ def what_was_seen(
     finally:
         staging.execute("DETACH target")
     assert counts is not None
-    stored, would_delete, sources_stored, sources_visible, sources_gone = counts
+    stored, would_delete, sources_stored, sources_visible, sources_gone, *directory = counts
     seen = [
-        Seen("connections", stored, visible, would_delete),
-        Seen("sources", sources_stored, sources_visible, sources_gone, listed=sources_complete),
+        Seen("connections", stored, result.discovered, would_delete),
+        Seen("sources", sources_stored, sources_visible, sources_gone, listed=result.sources_complete),
     ]
+    for kind, (kind_stored, visible, gone) in zip(("users", "groups"), _triples(directory), strict=True):
+        seen.append(Seen(kind, kind_stored, visible, gone, listed=getattr(result, f"{kind}_complete")))
     return seen, [pk for (pk,) in rows]
+
+
+def _triples(values: list[int]) -> list[tuple[int, int, int]]:
+    return [(values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3)]
 
 
 def record_visibility(db_path: Path, run_id: str, visible: int, refused: list[str]) -> None:

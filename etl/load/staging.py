@@ -108,6 +108,15 @@ class Stager:
         if mappings:
             self._append_table("stg_mappings", pa.Table.from_pylist(mappings))
 
+    def add_directory(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Users (stg_users) or groups (stg_groups), in batches."""
+        for start in range(0, len(rows), BATCH_ROWS):
+            batch = rows[start : start + BATCH_ROWS]
+            for row in batch:
+                self._seq += 1
+                row["seq"] = self._seq
+            self._append_table(table, pa.Table.from_pylist(batch))
+
     def _append(self, table: str, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
         columns = {name: [row.get(name) for row in rows] for name in schema.names}
         self._append_table(table, pa.table(columns, schema=schema))

@@ -275,12 +275,11 @@ class App:
 
     def _users(self, params: dict[str, str]) -> Reply:
         """Users 1..max_user in pk order (the order asked for is not simulated)."""
-        count, size = self.ds.max_user(), self._page_size(params)
-        window = self._window(count, params.get("page") or "1", size)
+        every, size = self.ds.directory.user_pks(self.ds.max_user()), self._page_size(params)
+        window = self._window(len(every), params.get("page") or "1", size)
         if window is None:
             return detail(404, "Invalid page.", ALLOW_LIST)
-        pks = range((window[3] - 1) * size + 1, min(count, window[3] * size) + 1)
-        rows = [self.ds.directory.user_json(pk) for pk in pks]
+        rows = [self.ds.directory.user_json(pk) for pk in every[(window[3] - 1) * size : window[3] * size]]
         return Reply(200, envelope(window, rows, self.feat.autocomplete), allow=ALLOW_LIST)
 
     def _sources(self, params: dict[str, str]) -> Reply:

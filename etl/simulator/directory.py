@@ -1,9 +1,10 @@
 """Users and groups, as /core/users/ and /core/groups/ serve them (shapes: tests/fixtures/samples/).
 
 Users 1..max_user: 1-4 are authentik's own (AnonymousUser, akadmin, the outpost's account, a service
-account), the rest are the connections' users. Every attribute is a function of (seed, pk), with a
-seeded variety the findings need: superusers (members of "authentik Admins"), inactive users,
-external users and service accounts, users sharing an email, users without one.
+account), the rest are the connections' users; like authentik's API, the listing leaves AnonymousUser
+out. Every attribute is a function of (seed, pk), with a seeded variety the findings need: superusers
+(members of "authentik Admins"), inactive users, external users and service accounts, users sharing an
+email, users without one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ class Directory:
     def __init__(self, feat: Features, seed: int) -> None:
         self.feat, self.seed = feat, seed
         self.group_pks = {name: _stable_uuid(seed, name) for name in GROUPS}
+        self.removed: set[int] = set()  # users deleted in authentik (tests)
+
+    def user_pks(self, max_user: int) -> range | list[int]:
+        """The users the listing shows, in pk order: never AnonymousUser (pk 1), as on a real server."""
+        every = range(2, max_user + 1)
+        return [pk for pk in every if pk not in self.removed] if self.removed else every
 
     def _h(self, pk: int) -> int:
         return mix64(self.seed * 1_000_003 + pk)
@@ -102,7 +109,7 @@ class Directory:
 
     def group_jsons(self, max_user: int) -> list[str]:
         members: dict[str, list[int]] = {name: [] for name in GROUPS}
-        for pk in range(1, max_user + 1):
+        for pk in self.user_pks(max_user):
             for name in self.groups_of(pk):
                 members[name].append(pk)
         return [dumps(self.group(name, members[name])) for name in sorted(GROUPS, key=self.group_pks.get)]

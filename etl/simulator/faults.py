@@ -22,7 +22,8 @@ REPLACING = (*TRANSIENT, "html200", "plain_ok")
 ALTERING = ("slow", "trickle", "truncated", "invalid_json", "wrong_content_type")
 KINDS = (*REPLACING, *ALTERING)
 ALWAYS_ONLY = ("403", "404", "garbage_payload")  # per-pk faults, decided by the API layer
-PATH_KINDS = ("retrieve", "list", "sources")
+PATH_KINDS = ("retrieve", "list", "sources", "users", "groups")
+DEFAULT_APPLY_TO = ("retrieve", "list", "sources")  # the connection paths; users/groups when asked
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Faults:
     revoke_token_after: int | None = None
     first_n_fail: int = 0
     first_n_kind: str = "503"
-    apply_to: tuple[str, ...] = PATH_KINDS
+    apply_to: tuple[str, ...] = DEFAULT_APPLY_TO
     on_list_page: Callable[[int], None] | None = None
     retry_after: int | float | str | None = 1
     slow_seconds: float = 2.0

@@ -34,7 +34,7 @@ def synced_db(simulator, db_path) -> Path:
 # The tables and views analysts' scripts read: each must be exported (more may be added).
 CONTRACT_VIEWS = {"connections_flat", "matching_mode_report", "enabled_sources_report", "source_changes",
                   "connections_by_month", "matching_mode_history"}  # fmt: skip
-CONTRACT = CONTRACT_VIEWS | {"sources", "sources_history", "source_property_mappings",
+CONTRACT = CONTRACT_VIEWS | {"sources", "sources_history", "source_property_mappings", "users", "groups",
                              "user_source_connections", "sync_runs", "sync_errors"}  # fmt: skip
 
 

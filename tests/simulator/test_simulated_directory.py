@@ -38,7 +38,7 @@ def test_every_user_and_group_of_every_shape_reads_with_the_etl_models(simulator
         users += [directory.parse_user(raw) for raw in body["results"]]
         page = body["pagination"]["next"]
     groups = [directory.parse_group(raw) for raw in get(sim, GROUPS).json()["results"]]
-    assert [u.pk for u in users] == list(range(1, sim.dataset.max_user() + 1))
+    assert [u.pk for u in users] == list(range(2, sim.dataset.max_user() + 1))  # no AnonymousUser
     superuser_groups = {g.pk for g in groups if g.is_superuser}
     # authentik's rule: a user is a superuser through a superuser group
     assert all(u.is_superuser == bool(superuser_groups & set(u.groups)) for u in users)
