@@ -24,7 +24,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from authentik_etl.core.options import OPTIONS, Option
+from authentik_etl.core.options import EVERY, OPTIONS, Option
+from authentik_etl.findings import rules
 from authentik_etl.simulator import Dataset, Simulator
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -76,7 +77,26 @@ def generate_demo(folder: Path) -> str:
     return run_shell("authentik-etl demo --dir demo", folder, _env())
 
 
-GENERATORS: dict[str, Callable[[Path], str]] = {"demo": generate_demo, "session": generate_session}
+def generate_findings(folder: Path) -> str:
+    """The findings of the demo's data, then a night on which a source switched to email_link."""
+    token = secrets.token_urlsafe(24)
+    dataset = Dataset.for_findings(connections=84, seed=1)
+    with Simulator(dataset, token=token) as sim:
+        env = _env(AUTHENTIK_URL=sim.url, AUTHENTIK_TOKEN=token)
+        lines = ['authentik-etl sync --db authentik.duckdb --log-level WARNING; echo "exit=$?"',
+                 "authentik-etl findings --db authentik.duckdb --min-severity high"]  # fmt: skip
+        parts = [f"$ {line}\n{run_shell(line, folder, env)}" for line in lines]
+        dataset.update_source("etl-github", user_matching_mode="email_link")
+        parts.append("# the next night: etl-github was switched to email_link in authentik\n")
+        for line in ("authentik-etl sync --db authentik.duckdb --fail-on critical; echo \"exit=$?\"",
+                     "authentik-etl findings --db authentik.duckdb --since-last-run"):  # fmt: skip
+            parts.append(f"$ {line}\n{run_shell(line, folder, env)}")
+    return "\n".join(part if part.endswith("\n") else part + "\n" for part in parts)
+
+
+GENERATORS: dict[str, Callable[[Path], str]] = {
+    "demo": generate_demo, "session": generate_session, "findings": generate_findings,
+}  # fmt: skip
 
 
 def configuration_table() -> str:
@@ -86,7 +106,7 @@ def configuration_table() -> str:
         flags = ", ".join(sorted({f"`{option.flag(c)}`" for c in option.commands}))
         env = f"`{option.env_name}`" if option.env_name else ""
         key = f"`{option.key}`" if option.in_file else f"(flag only) `{option.key}`"
-        commands = "all" if len(option.commands) == 7 else ", ".join(option.commands)
+        commands = "all" if set(option.commands) == set(EVERY) else ", ".join(option.commands)
         rows.append(f"| {key} | {flags} | {env} | {_default(option)} | {commands} | {option.meaning} |")
     return "\n".join(rows) + "\n"
 
@@ -97,7 +117,16 @@ def _default(option: Option) -> str:
     return f"`{option.default}`"
 
 
-TABLES: dict[str, Callable[[], str]] = {"configuration": configuration_table}
+def rules_table() -> str:
+    """The README's finding rules: every file of sql/findings/, from its header."""
+    rows = []
+    for rule in rules.load():
+        rows.append(f"#### `{rule.name}` ({rule.severity})\n\n{rule.why}\n\n**Fix:** {rule.fix}\n\n"
+                    f"Evaluated when the run read in full: {', '.join(rule.needs)}.\n")  # fmt: skip
+    return "\n".join(rows)
+
+
+TABLES: dict[str, Callable[[], str]] = {"configuration": configuration_table, "rules": rules_table}
 
 
 def table_differences(readme: str) -> list[str]:

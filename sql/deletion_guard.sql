@@ -22,4 +22,10 @@ SELECT
     (SELECT count(*) FROM target.groups WHERE deleted_at IS NULL) AS stored_groups,
     (SELECT count(DISTINCT pk) FROM stg_groups) AS visible_groups,
     (SELECT count(*) FROM target.groups
-     WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_groups)) AS would_delete_groups;
+     WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_groups)) AS would_delete_groups,
+    (SELECT count(*) FROM target.group_source_connections WHERE deleted_at IS NULL)
+        AS stored_group_connections,
+    (SELECT count(DISTINCT pk) FROM stg_group_connections) AS visible_group_connections,
+    (SELECT count(*) FROM target.group_source_connections
+     WHERE deleted_at IS NULL AND pk NOT IN (SELECT pk FROM stg_group_connections))
+        AS would_delete_group_connections;

@@ -28,3 +28,12 @@ CREATE TABLE stg_groups (
     seq BIGINT, pk UUID, num_pk BIGINT, name VARCHAR, is_superuser BOOLEAN, parent_pks UUID[],
     member_count BIGINT, payload JSON
 );
+CREATE TABLE stg_group_connections (
+    seq BIGINT, pk BIGINT, group_pk UUID, source_pk UUID, identifier VARCHAR, created TIMESTAMPTZ,
+    last_updated TIMESTAMPTZ, payload JSON
+);
+CREATE TABLE stg_source_details (
+    seq BIGINT, source_pk UUID, source_type VARCHAR, provider_type VARCHAR, group_matching_mode VARCHAR,
+    sync_users BOOLEAN, password_login_update_internal_password BOOLEAN, allow_idp_initiated BOOLEAN,
+    settings JSON
+);

@@ -22,6 +22,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_AUTH = 4
+EXIT_FINDINGS = 5  # data applied; a finding at or above --fail-on is new in this run
 EXIT_MASS_DELETE = 6
 EXIT_LOCKED = 75
 EXIT_INTERRUPTED = 130

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 SYNC = ("sync",)
-DATABASE = ("sync", "report", "query", "export", "status", "views")
+DATABASE = ("sync", "report", "query", "export", "status", "views", "findings")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
 EVERY = (*DATABASE, "demo")
 KINDS = ("str", "int", "float", "bool", "choice")
 
@@ -98,6 +99,11 @@ OPTIONS: tuple[Option, ...] = (
        doc="do not read users and groups (`/core/users/`, `/core/groups/`). They are read by default (the "
        "security findings need them); a token that may not read them is not an error (the run records "
        "what it skipped)"),
+    _o("fail_on", "exit 5 when a finding at or above this severity is new", kind="choice", choices=SEVERITIES,
+       commands=("sync", "findings"), metavar="SEVERITY",
+       doc="exit 5 when a security finding at or above this severity (`critical`, `high`, `medium`, `low`, "
+       "`info`) is new in this run (for `findings`: in the last run), so cron, systemd and Kubernetes alert "
+       "on it. The data is still applied; 5 beats 3 (partial), and the summary line says both"),
     _o("ca_bundle", "CA bundle for a private CA", env="REQUESTS_CA_BUNDLE",
        doc="CA bundle (PEM) for a private CA; default: the system's CAs. TLS verification is always on"),
     _o("allow_insecure_http", "allow http:// to a non-loopback host", kind="bool", default=False),
@@ -129,6 +135,12 @@ OPTIONS: tuple[Option, ...] = (
        commands=("report",), flags=(("report", "--html"),)),
     _o("query_format", "output format", kind="choice", default="table", choices=("table", "csv", "json"),
        commands=("query",), flags=(("query", "--format"),)),
+    _o("findings_format", "output format", kind="choice", default="table", choices=("table", "csv", "json"),
+       commands=("findings",), flags=(("findings", "--format"),)),
+    _o("since_last_run", "only what the last run found new or resolved", kind="bool", default=False,
+       commands=("findings",), in_file=False, env=None),
+    _o("min_severity", "only findings at or above this severity", kind="choice", default="info",
+       choices=SEVERITIES, commands=("findings",), metavar="SEVERITY"),
     _o("status_limit", "how many recent runs to show", kind="int", default=10, commands=("status",),
        flags=(("status", "--limit"),)),
     _o("max_age", "exit 1 if the last applied run is older than this, e.g. 26h, 90m, 2d",

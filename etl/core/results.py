@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from authentik_etl.core.errors import EXIT_OK, EXIT_PARTIAL
+from authentik_etl.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
 
 COUNTS = ("discovered", "fetched", "inserted", "updated", "unchanged", "deleted", "failed", "retries")
 
@@ -29,11 +29,15 @@ class SyncResult:
     api_shape: str | None = None
     concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
     visible_connections: int | None = None  # what a full listing showed (None for --ids runs)
-    users_listed: int | None = None  # distinct users read (None: not read)
-    groups_listed: int | None = None
-    users_complete: bool = False  # every page read, count steady: absent users may be marked deleted
-    groups_complete: bool = False
+    # the other listings (users, groups, group_connections, sources_oauth, ...): distinct rows read;
+    # complete = every page read, count steady (absent rows may be marked deleted; the findings that
+    # need it can be evaluated). A part absent from this release (404) is complete and empty.
+    parts_listed: dict[str, int] = field(default_factory=dict)
+    complete_parts: list[str] = field(default_factory=list)
     skipped_parts: list[str] = field(default_factory=list)  # "users: not visible to this token (403 ...)"
+    findings_new: dict[str, int] = field(default_factory=dict)  # severity -> findings new in this run
+    findings_open: dict[str, int] = field(default_factory=dict)  # severity -> current findings
+    fail_on_hit: int = 0  # new findings at or above --fail-on
     # the apply
     inserted: int = 0
     updated: int = 0
@@ -44,11 +48,30 @@ class SyncResult:
     error: str | None = None
 
     @property
+    def users_listed(self) -> int | None:
+        return self.parts_listed.get("users")
+
+    @property
+    def groups_listed(self) -> int | None:
+        return self.parts_listed.get("groups")
+
+    @property
+    def users_complete(self) -> bool:
+        return "users" in self.complete_parts
+
+    @property
+    def groups_complete(self) -> bool:
+        return "groups" in self.complete_parts
+
+    @property
     def partial(self) -> bool:
         return self.failed > 0 or self.discovery_errors > 0
 
     @property
     def exit_code(self) -> int:
+        """5 (a new finding at or above --fail-on) beats 3 (partial): the data is applied in both."""
+        if self.fail_on_hit:
+            return EXIT_FINDINGS
         return EXIT_PARTIAL if self.status == "partial" else EXIT_OK
 
     def counts(self) -> dict[str, Any]:

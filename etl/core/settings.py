@@ -74,6 +74,7 @@ class SyncSettings:
     max_delete: DeleteLimit = DEFAULT_LIMIT  # the deletion guard's limit (--max-delete)
     allow_mass_delete: bool = False  # this run may delete more than max_delete
     directory: bool = True  # read users and groups (for the findings); --no-directory turns it off
+    fail_on: str | None = None  # exit 5 when a finding at or above this severity is new in the run
     # the rest of the night (job/nightly.py): export, metrics, pings
     export_dir: Path | None = None
     export_format: str = "parquet"
@@ -138,7 +139,7 @@ def sync_settings(
 
 
 _SAME_NAME = ("mode", "concurrency", "timeout", "max_attempts", "page_size", "max_rps", "allow_mass_delete",
-              "export_format", "export_keep", "export_partition_by", "ping_url")  # fmt: skip
+              "export_format", "export_keep", "export_partition_by", "ping_url", "fail_on")  # fmt: skip
 
 
 def _path(value: str | None) -> Path | None:

@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from authentik_etl.extract import sourcetypes
 from authentik_etl.extract.models import PayloadError, _describe, dump_payload
 
 KNOWN_USER_TYPES = ("internal", "external", "service_account", "internal_service_account")
 USERS_PATH = "/core/users/"
 GROUPS_PATH = "/core/groups/"
+GROUP_CONNECTIONS_PATH = "/sources/group_connections/all/"  # 2025.4 on (a 404 before)
 # Never stored: free-form data (may hold secrets), and what is only a copy of another listing.
 DROPPED_USER_FIELDS = ("attributes", "groups_obj", "roles_obj")
 DROPPED_GROUP_FIELDS = ("attributes", "users", "users_obj", "parents_obj", "children_obj", "roles_obj",
@@ -64,6 +67,19 @@ class Group(BaseModel):
         return [self.parent] if self.parent is not None else []
 
 
+class GroupConnection(BaseModel):
+    """A group-source connection (2025.4 on): which authentik group a source's group is linked to."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    pk: int = Field(ge=1)
+    group: UUID
+    source: UUID
+    identifier: str
+    created: datetime | None = None
+    last_updated: datetime | None = None
+
+
 def parse_user(payload: Any) -> User:
     try:
         return User.model_validate(payload)
@@ -76,6 +92,22 @@ def parse_group(payload: Any) -> Group:
         return Group.model_validate(payload)
     except ValidationError as exc:
         raise PayloadError(_describe(exc)) from None
+
+
+def parse_group_connection(payload: Any) -> GroupConnection:
+    try:
+        return GroupConnection.model_validate(payload)
+    except ValidationError as exc:
+        raise PayloadError(_describe(exc)) from None
+
+
+def group_connection_row(conn: GroupConnection, raw: dict[str, Any]) -> dict[str, Any]:
+    """Flattened like a user's connection; the payload is kept whole (it holds no secret)."""
+    return {
+        "pk": conn.pk, "group_pk": str(conn.group), "source_pk": str(conn.source),
+        "identifier": conn.identifier, "created": conn.created, "last_updated": conn.last_updated,
+        "payload": dump_payload(raw),
+    }  # fmt: skip
 
 
 def user_row(user: User, raw: dict[str, Any]) -> dict[str, Any]:
@@ -113,17 +145,33 @@ def group_row(group: Group, raw: dict[str, Any]) -> dict[str, Any]:
 
 def list_params(path: str) -> dict[str, str]:
     """The lean form (every release has both flags): no group objects in users, no user objects in groups."""
-    return {"include_groups": "false"} if path == USERS_PATH else {"include_users": "false"}
+    if path == USERS_PATH:
+        return {"include_groups": "false"}
+    return {"include_users": "false"} if path == GROUPS_PATH else {}
 
 
 @dataclass(frozen=True)
 class Part:
-    """One listing of the directory: where it is, how one item is read and flattened."""
+    """One listing read besides the connections: where it is, how one item is read and flattened."""
 
-    kind: str  # "users", "groups": also the staging table's suffix and the guard's kind
+    kind: str  # "users", "groups", "group_connections", "sources_oauth", ...: the run's name for it
     path: str
     parse: Callable[[Any], Any]
     row: Callable[[Any, dict[str, Any]], dict[str, Any]]
+    table: str  # its staging table
+    key: str = "pk"  # the row's identity, for counting distinct rows
+    in_some_releases: bool = False  # a 404 means "not in this release": complete and empty
 
 
-PARTS = (Part("users", USERS_PATH, parse_user, user_row), Part("groups", GROUPS_PATH, parse_group, group_row))
+DIRECTORY = (
+    Part("users", USERS_PATH, parse_user, user_row, "stg_users"),
+    Part("groups", GROUPS_PATH, parse_group, group_row, "stg_groups"),
+)
+DETAIL = (
+    Part("group_connections", GROUP_CONNECTIONS_PATH, parse_group_connection, group_connection_row,
+         "stg_group_connections", in_some_releases=True),
+    *(Part(f"sources_{t}", sourcetypes.path_of(t), sourcetypes.parse_detail,
+           partial(sourcetypes.detail_row, t), "stg_source_details", "source_pk", in_some_releases=True)
+      for t in sourcetypes.TYPES),
+)  # fmt: skip
+PARTS = DIRECTORY + DETAIL

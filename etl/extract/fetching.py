@@ -101,10 +101,10 @@ class Fetcher:
         self.stager.add_sources(rows, mappings)
         self.stats.sources_complete = len(rows) == len(raw)
 
-    # -- users and groups (for the findings) ---------------------------------------------------
-    def fetch_directory(self) -> None:
-        """Users and groups: a 403 or 404 skips that part (recorded in the run), never fails the run."""
-        for part in directory.PARTS:
+    # -- users, groups, group connections, per-type source detail (for the findings) ---------------
+    def fetch_parts(self, parts: Iterable[directory.Part]) -> None:
+        """Each part's listing: a 403 or 404 skips it (recorded in the run), never fails the run."""
+        for part in parts:
             got = self._list_part(part)
             if got is None:
                 continue
@@ -115,9 +115,10 @@ class Fetcher:
                 except models.PayloadError as exc:
                     got.complete = False
                     self.stager.add_errors([self._error_dict(None, part.kind, None, f"unreadable: {exc}")])
-            self.stager.add_directory(f"stg_{part.kind}", rows)
-            setattr(self.stats, f"{part.kind}_listed", len({row["pk"] for row in rows}))
-            setattr(self.stats, f"{part.kind}_complete", got.complete)
+            self.stager.add_directory(part.table, rows)
+            self.stats.parts_listed[part.kind] = len({row[part.key] for row in rows})
+            if got.complete:
+                self.stats.complete_parts.append(part.kind)
 
     def _list_part(self, part: directory.Part) -> listing.Listing | None:
         try:
@@ -130,6 +131,8 @@ class Fetcher:
                 raise  # the token itself was refused: abort, apply nothing
             return self._skip(part, f"not visible to this token (403 on {API_PREFIX}{part.path})")
         except NotFoundError:
+            if part.in_some_releases:  # nothing of it exists there: complete, and empty
+                self.stats.complete_parts.append(part.kind)
             return self._skip(part, f"not in this release (404 on {API_PREFIX}{part.path})")
         except ApiError as exc:
             self._error(None, part.kind, exc)

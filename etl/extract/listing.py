@@ -57,4 +57,3 @@ def walk(
             listing.results.extend(got.results)
             listing.complete &= got.count == first.count
     return listing
-

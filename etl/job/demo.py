@@ -11,7 +11,7 @@ from authentik_etl.core import logs
 from authentik_etl.core.settings import SyncSettings
 from authentik_etl.job.nightly import run_nightly
 from authentik_etl.load import db
-from authentik_etl.publish import report
+from authentik_etl.publish import findings, report
 from authentik_etl.simulator import Dataset, Simulator
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def run_demo(folder: Path, *, connections: int = 84, shape: str = "2025.12", out
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
     logs.add_secret(token)
-    dataset = Dataset.generate(connections=connections, shape=shape, seed=1)
+    dataset = Dataset.for_findings(connections=connections, shape=shape, seed=1)
     db_path = folder / "authentik.duckdb"
     with Simulator(dataset, token=token) as sim:
         log.info("authentik simulator (API shape %s, %d connections) at %s", shape, connections, sim.url)
@@ -32,8 +32,11 @@ def run_demo(folder: Path, *, connections: int = 84, shape: str = "2025.12", out
     con = db.connect(db_path, read_only=True)
     try:
         report.render(con, out)
+        out.write("\nSecurity findings (authentik-etl findings)\n")
+        findings.write(findings.read(con), "table", out)
     finally:
         con.close()
     out.write(f"\nDatabase: {db_path}\nParquet export: {night.export.folder}\n")
     out.write(f'Try: authentik-etl query --db {db_path} "SELECT * FROM connections_flat LIMIT 5"\n')
+    out.write(f"     authentik-etl findings --db {db_path} --min-severity high\n")
     return db_path

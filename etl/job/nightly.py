@@ -80,8 +80,14 @@ def _sync(
         log.error("sync interrupted: nothing applied, the run is recorded as failed")
         return None, getattr(cancel, "exit_code", EXIT_INTERRUPTED)
     summary = " ".join(f"{k}={v}" for k, v in result.counts().items())
+    summary += (
+        f" findings={sum(result.findings_open.values())} new_findings={sum(result.findings_new.values())}"
+    )
+    status = result.status
+    if result.fail_on_hit:  # exit 5 beats 3: the line says both
+        status += f", {result.fail_on_hit} new finding(s) at or above --fail-on {settings.fail_on} (exit 5)"
     log.info(
-        "sync %s: run %s %s in %.1fs", result.status, result.run_id, summary, result.seconds,
+        "sync %s: run %s %s in %.1fs", status, result.run_id, summary, result.seconds,
         extra={"run_id": result.run_id, "stage": "summary", "counts": result.counts(),
                "seconds": round(result.seconds, 3), "status": result.status},
     )  # fmt: skip

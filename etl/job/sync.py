@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import gc
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,27 +17,23 @@ import duckdb
 from authentik_etl.core import logs
 from authentik_etl.core.errors import (
     AuthError,
-    DatabaseError,
-    EtlError,
     InterruptedRun,
-    first_line,
 )
 from authentik_etl.core.results import SyncResult
 from authentik_etl.core.settings import SyncSettings
+from authentik_etl.extract import directory
 from authentik_etl.extract.adaptive import AimdLimit
 from authentik_etl.extract.client import AuthentikClient
 from authentik_etl.extract.fetching import Fetcher
 from authentik_etl.extract.pacing import Pacer
 from authentik_etl.extract.probe import probe
 from authentik_etl.extract.retry import RetryPolicy
+from authentik_etl.findings import evaluate, rules
+from authentik_etl.job import runs
 from authentik_etl.load import apply, db, guard, staging
 from authentik_etl.load.runlock import RunLock
 
 log = logging.getLogger(__name__)
-
-
-def new_run_id(at: datetime) -> str:
-    return f"{at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 def sync(
@@ -51,7 +45,7 @@ def sync(
 ) -> SyncResult:
     """Run one sync; raise EtlError subclasses for runs that fail (recorded as 'failed')."""
     started, clock = db.now(), time.monotonic()
-    run_id = new_run_id(started)
+    run_id = runs.new_run_id(started)
     policy = replace(policy or RetryPolicy(), max_attempts=settings.max_attempts)
     limit = AimdLimit(settings.concurrency) if settings.adaptive else None
     fetch = _Fetch(_client(settings, limit), limit, None, cancel, on_progress, policy)
@@ -72,18 +66,18 @@ def sync(
 
 def _run(settings: SyncSettings, run_id: str, started: datetime, fetch: _Fetch) -> SyncResult:
     """The run inside the lock: recorded from its start, failed or not."""
-    _start_run(settings, run_id, started)
+    runs.start_run(settings, run_id, started)
     try:
         if fetch.release is None:
             fetch = replace(fetch, release=probe(fetch.client, fetch.policy, fetch.cancel))
         log.info("authentik %s at %s", fetch.release, settings.base_url)
         return _fetch_and_apply(settings, run_id, fetch)
     except (duckdb.Error, OSError) as exc:
-        error = storage_error(settings.db_path, exc)
-        _fail_run(settings.db_path, run_id, error)
+        error = runs.storage_error(settings.db_path, exc)
+        runs.fail_run(settings.db_path, run_id, error)
         raise error from None
     except BaseException as exc:
-        _fail_run(settings.db_path, run_id, exc)
+        runs.fail_run(settings.db_path, run_id, exc)
         raise
     finally:
         staging.remove_staging(staging.staging_path(settings.db_path))
@@ -104,28 +98,6 @@ def fewer_gc_passes(young: int = 10_000) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-def _start_run(settings: SyncSettings, run_id: str, started: datetime) -> None:
-    con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS)
-    try:
-        db.migrate(con)
-        # We hold the run lock, so any run still marked 'running' died without finishing.
-        con.execute(
-            "UPDATE sync_runs SET status = 'failed', finished_at = ?, "
-            "error = 'abandoned: the process ended without finishing (killed or crashed)' "
-            "WHERE status = 'running'",
-            [started],
-        )
-        con.execute(
-            "INSERT INTO sync_runs (run_id, started_at, status, base_url, mode) "
-            "VALUES (?, ?, 'running', ?, ?)",
-            [run_id, started, settings.base_url, settings.mode],
-        )
-    except duckdb.Error as exc:
-        raise storage_error(settings.db_path, exc) from None
-    finally:
-        con.close()
 
 
 def _client(settings: SyncSettings, limit: AimdLimit | None) -> AuthentikClient:
@@ -192,16 +164,31 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
 
 
 def _fetch_directory(settings: SyncSettings, fetcher: Fetcher) -> None:
-    """Users and groups, for the findings; not in an --ids run (it reads only some connections)."""
-    why = "not read by an --ids run" if settings.ids is not None else None
-    why = "not read (--no-directory)" if not settings.directory else why
-    if why is None:
-        clock = time.monotonic()
-        fetcher.fetch_directory()
-        got = fetcher.stats
-        _stage_done("directory", clock, None, f"read {got.users_listed} users, {got.groups_listed} groups")
-    else:
-        fetcher.stats.skipped_parts += [f"users: {why}", f"groups: {why}"]
+    """Users, groups, group connections and per-type source detail, for the findings; none in an
+    --ids run (it reads only some connections), no users and groups with --no-directory."""
+    if settings.ids is not None:
+        fetcher.stats.skipped_parts += [f"{p.kind}: not read by an --ids run" for p in directory.PARTS]
+        return
+    clock = time.monotonic()
+    parts = directory.PARTS if settings.directory else directory.DETAIL
+    if not settings.directory:
+        fetcher.stats.skipped_parts += [f"{p.kind}: not read (--no-directory)" for p in directory.DIRECTORY]
+    fetcher.fetch_parts(parts)
+    got = fetcher.stats
+    read = f"read {got.users_listed} users, {got.groups_listed} groups," if settings.directory else "read"
+    details = sum(n for kind, n in got.parts_listed.items() if kind.startswith("sources_"))
+    _stage_done("directory", clock, None, f"{read} {got.parts_listed.get('group_connections', 0)} group "
+                f"connections, {details} per-type source details")  # fmt: skip
+
+
+def _complete_parts(settings: SyncSettings, result: SyncResult) -> None:
+    """What the findings may evaluate: every listing this run read in full."""
+    if settings.ids is None and not result.partial:
+        result.complete_parts.append("connections")
+    if settings.ids is None and result.sources_complete:
+        result.complete_parts.append("sources")
+    if all(p.kind in result.complete_parts for p in directory.DETAIL if p.kind.startswith("sources_")):
+        result.complete_parts.append("source_details")
 
 
 def _settled(limit: AimdLimit) -> int:
@@ -235,17 +222,18 @@ def _guard_deletions(
 
 
 def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult) -> SyncResult:
+    _complete_parts(settings, result)
     result.status = "partial" if result.partial else "succeeded"
     result.visible_connections = result.discovered if settings.ids is None else None
     if result.partial:
-        result.error = (
-            f"{result.failed} connection(s) failed, {result.discovery_errors} list page(s) failed"
-        )
+        result.error = f"{result.failed} connection(s) failed, {result.discovery_errors} list page(s) failed"
 
     def finish(con: duckdb.DuckDBPyConnection, applied: apply.ApplyResult) -> None:
         result.inserted, result.updated = applied.inserted, applied.updated
         result.unchanged, result.deleted = applied.unchanged, applied.deleted
-        _record_run(con, run_id, result)
+        found = evaluate.evaluate(con, run_id, db.now(), result.complete_parts)
+        _note_findings(result, found, settings.fail_on)
+        runs.record_run(con, run_id, result, found.not_evaluated)
 
     clock = time.monotonic()
     con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS, config=db.SYNC_SETTINGS)
@@ -256,16 +244,24 @@ def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult
             run_id=run_id,
             now=db.now(),
             sources_complete=result.sources_complete and settings.ids is None,
-            users_complete=result.users_complete,
-            groups_complete=result.groups_complete,
+            complete_parts=result.complete_parts,
             finish=finish,
         )
     except duckdb.Error as exc:
-        raise storage_error(settings.db_path, exc) from None
+        raise runs.storage_error(settings.db_path, exc) from None
     finally:
         con.close()
     _stage_done("apply", clock, None, "applied in one transaction")
     return result
+
+
+def _note_findings(result: SyncResult, found: evaluate.Evaluation, fail_on: str | None) -> None:
+    result.findings_new, result.findings_open = found.new, found.current
+    if fail_on is not None:
+        result.fail_on_hit = sum(n for sev, n in found.new.items() if sev in rules.at_least(fail_on))
+    new, skipped = sum(found.new.values()), ", ".join(found.not_evaluated)
+    log.info("findings: %d current, %d new, %d resolved%s", sum(found.current.values()), new, found.resolved,
+             f" (not evaluated: {skipped})" if skipped else "")  # fmt: skip
 
 
 def _stage_done(stage: str, clock: float, stats: SyncResult | None, what: str) -> None:
@@ -274,58 +270,3 @@ def _stage_done(stage: str, clock: float, stats: SyncResult | None, what: str) -
     log.info(
         "%s in %.1fs", what, seconds, extra={"stage": stage, "seconds": round(seconds, 3), "counts": counts}
     )
-
-
-def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, result: SyncResult) -> None:
-    con.execute(
-        "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
-        "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ?, "
-        "concurrency = ?, skipped_parts = ? WHERE run_id = ?",
-        [
-            db.now(),
-            result.status,
-            result.discovered,
-            result.fetched,
-            result.inserted,
-            result.updated,
-            result.unchanged,
-            result.deleted,
-            result.failed,
-            result.retries,
-            result.error,
-            result.api_shape,
-            result.concurrency,
-            result.skipped_parts,
-            run_id,
-        ],
-    )
-
-
-def _fail_run(db_path: Path, run_id: str, exc: BaseException) -> None:
-    """Record the failure in its own small transaction; never mask the original error."""
-    message = str(exc) if isinstance(exc, EtlError) else f"{type(exc).__name__}: {exc}"
-    try:
-        con = db.connect(db_path, wait=10.0)
-        try:
-            con.execute(
-                "UPDATE sync_runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
-                [db.now(), message[:2000] or type(exc).__name__, run_id],
-            )
-        finally:
-            con.close()
-    except (EtlError, duckdb.Error) as record_exc:
-        log.warning("could not record the failed run %s: %s", run_id, record_exc)
-
-
-def storage_error(path: Path, exc: duckdb.Error | OSError) -> EtlError:
-    """A one-line DatabaseError for a failure to read or write the database or its side files."""
-    text = first_line(exc)
-    if "No space left" in text or getattr(exc, "errno", None) == errno.ENOSPC:
-        return DatabaseError(
-            f"the disk holding {path} is full: free space and run again (nothing was applied)"
-        )
-    if "Read-only file system" in text or getattr(exc, "errno", None) == errno.EROFS:
-        return DatabaseError(f"the folder of {path} is on a read-only file system: nothing was applied")
-    if isinstance(exc, OSError):
-        return DatabaseError(f"cannot write beside the database {path}: {exc.strerror or text}")
-    return DatabaseError(f"database error on {path}: {text}")

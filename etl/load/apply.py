@@ -8,7 +8,7 @@ killed before COMMIT leaves the database exactly as it was.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,13 +36,12 @@ def apply(
     run_id: str,
     now: datetime,
     sources_complete: bool,
-    users_complete: bool = False,
-    groups_complete: bool = False,
+    complete_parts: Sequence[str] = (),
     finish: Callable[[duckdb.DuckDBPyConnection, ApplyResult], None] | None = None,
 ) -> ApplyResult:
     """Apply the staged run in one transaction; `finish` writes the run record inside it."""
     params = {"now": now, "run_id": run_id, "sources_complete": sources_complete,
-              "users_complete": users_complete, "groups_complete": groups_complete}  # fmt: skip
+              "complete_parts": list(complete_parts)}  # fmt: skip
     con.execute(f"ATTACH {db.quote_literal(str(staging))} AS stg (READ_ONLY)")
     try:
         con.execute("BEGIN")

@@ -38,19 +38,21 @@ PERMISSIONS = {
     "users": "authentik_core.view_user",
     "groups": "authentik_core.view_group",
 }
+# Listings besides connections and sources under the same guard (sql/deletion_guard.sql's order).
+GUARDED_PARTS = ("users", "groups", "group_connections")
+# Kinds where seeing none at all is worth a warning (many instances have no group connections).
+EXPECTED = ("connections", "sources", "users", "groups")
 
 
 @dataclass(frozen=True)
 class Seen:
     """What one run saw of one kind of stored object."""
 
-    kind: str  # "connections", "sources" (later "users", "groups")
+    kind: str  # "connections", "sources", "users", "groups", "group_connections"
     stored: int  # live rows in the database before the run
     visible: int  # rows the listing returned
     would_delete: int  # live stored rows the run did not see (an upper bound of its deletions)
     listed: bool = True  # False: its listing was refused or incomplete, so nothing of it is deleted
-
-
 
 
 def what_was_seen(
@@ -73,8 +75,8 @@ def what_was_seen(
         Seen("connections", stored, result.discovered, would_delete),
         Seen("sources", sources_stored, sources_visible, sources_gone, listed=result.sources_complete),
     ]
-    for kind, (kind_stored, visible, gone) in zip(("users", "groups"), _triples(directory), strict=True):
-        seen.append(Seen(kind, kind_stored, visible, gone, listed=getattr(result, f"{kind}_complete")))
+    for kind, (kind_stored, visible, gone) in zip(GUARDED_PARTS, _triples(directory), strict=True):
+        seen.append(Seen(kind, kind_stored, visible, gone, listed=kind in result.complete_parts))
     return seen, [pk for (pk,) in rows]
 
 
@@ -117,7 +119,7 @@ def decide(
             f"really are gone, run once with --allow-mass-delete (or raise --max-delete, now {limit})"
         )
     for kind in seen:
-        if kind.visible == 0 and kind.stored == 0 and kind.listed:
+        if kind.visible == 0 and kind.stored == 0 and kind.listed and kind.kind in EXPECTED:
             log.warning(
                 "the token sees no %s at all: if authentik has some, its user lacks %s (see the "
                 "README, 'least-privilege token')",

@@ -9,12 +9,14 @@ from pathlib import Path
 import duckdb
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics, write_to_textfile
 
-from authentik_etl.core.errors import EtlError
+from authentik_etl.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EtlError
 from authentik_etl.core.results import SyncResult
+from authentik_etl.findings.rules import SEVERITIES
 from authentik_etl.load import catalog, db
 
 log = logging.getLogger(__name__)
 OUTCOMES = ("inserted", "updated", "unchanged", "deleted", "failed")
+APPLIED = (EXIT_OK, EXIT_PARTIAL, EXIT_FINDINGS)  # exit codes of runs that applied their data
 
 disable_created_metrics()
 
@@ -32,7 +34,9 @@ def write_metrics(
     gauge("authentik_etl_last_run_duration_seconds", "How long the last sync took.", seconds)
     gauge("authentik_etl_last_run_exit_code", "Exit code of the last sync (0 ok, 3 partial...).", exit_code)
     gauge(
-        "authentik_etl_last_run_success", "1 if the last sync applied its data (0 or 3).", exit_code in (0, 3)
+        "authentik_etl_last_run_success",
+        "1 if the last sync applied its data (0, 3 partial, or 5: a new finding at or above --fail-on).",
+        exit_code in APPLIED,
     )
     _database_metrics(registry, db_path)
     if result is not None:
@@ -76,6 +80,7 @@ def _database_metrics(registry: CollectorRegistry, db_path: Path) -> None:
         for table in catalog.stored(con).tables:
             rows.labels(table).set(_scalar(con, f"SELECT count(*) FROM {db.quote_ident(table)}"))
         _visibility_metrics(registry, con)
+        _findings_metrics(registry, con)
         last = (db.last_applied_run(con) or {}).get("finished_epoch")
         Gauge(
             "authentik_etl_last_success_timestamp_seconds",
@@ -107,6 +112,24 @@ def _visibility_metrics(registry: CollectorRegistry, con: duckdb.DuckDBPyConnect
         "Listings authentik refused (403, no permission) in that sync.",
         registry=registry,
     ).set(refused)
+
+
+def _findings_metrics(registry: CollectorRegistry, con: duckdb.DuckDBPyConnection) -> None:
+    """Current findings, and those new in the last applied run, per severity (every severity, 0 too)."""
+    current = dict(con.execute("SELECT severity, count(*) FROM security_findings GROUP BY ALL").fetchall())
+    new = dict(
+        con.execute(
+            "SELECT severity, count(*) FROM security_finding_events WHERE event = 'new' AND run_id = "
+            f"(SELECT run_id FROM ({db.LAST_APPLIED_RUN})) GROUP BY ALL"
+        ).fetchall()
+    )
+    now = Gauge("authentik_etl_findings", "Current security findings by severity.", ["severity"],
+                registry=registry)  # fmt: skip
+    fresh = Gauge("authentik_etl_findings_new", "Security findings new in the last applied run, by severity.",
+                  ["severity"], registry=registry)  # fmt: skip
+    for severity in SEVERITIES:
+        now.labels(severity).set(current.get(severity, 0))
+        fresh.labels(severity).set(new.get(severity, 0))
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> float:

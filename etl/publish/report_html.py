@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from authentik_etl.load import db
+from authentik_etl.publish import report_findings
 from authentik_etl.publish.charts import (
     Bar,
     colour,
@@ -110,6 +111,7 @@ def render(con: duckdb.DuckDBPyConnection, *, generated_at: datetime | None = No
     parts = [
         header(data, generated_at or datetime.now(UTC)),
         summary(data),
+        report_findings.section(con),
         risky_section(data),
         f'<div class="grid">{sources_chart(data)}{modes_chart(data)}</div>',
         section("chart-trend", "Trend across runs: connections per matching mode", trend),

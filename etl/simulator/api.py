@@ -9,7 +9,7 @@ from collections import Counter, deque
 from typing import Any
 from urllib.parse import parse_qsl
 
-from . import pages
+from . import pages, sourcetypes
 from .data import Dataset
 from .faults import REPLACING, FaultPlan, Faults
 from .reply import ALLOW_DETAIL, ALLOW_LIST, HTML, Reply, detail
@@ -21,7 +21,9 @@ SOURCES = "/api/v3/sources/all/"
 VERSION = "/api/v3/admin/version/"  # readable by any valid token (IsAuthenticated)
 USERS = "/api/v3/core/users/"
 GROUPS = "/api/v3/core/groups/"
-PAGED_KINDS = {USERS: "users", GROUPS: "groups"}
+GROUP_CONNECTIONS = "/api/v3/sources/group_connections/all/"  # 2025.4 on
+PAGED_KINDS = {USERS: "users", GROUPS: "groups", GROUP_CONNECTIONS: "group_connections"}
+TYPE_LISTS = {f"/api/v3/sources/{kind}/": kind for kind in sourcetypes.TYPES}
 NOT_PROVIDED = "Authentication credentials were not provided."
 NO_PERMISSION = "You do not have permission to perform this action."
 INVALID_TOKEN = "Token invalid/expired"
@@ -49,7 +51,8 @@ class Stats:
         with self._lock:
             self.requests += 1
             self.arrivals.append(time.monotonic())
-            self.paths[kind if kind in ("list", "retrieve", "sources", "users", "groups") else "other"] += 1
+            known = ("list", "retrieve", "sources", "users", "groups", "group_connections", "source_type")
+            self.paths[kind if kind in known else "other"] += 1
             return self.requests
 
     def count_reply(self, reply: Reply) -> None:
@@ -85,6 +88,8 @@ def classify(path: str) -> tuple[str, str]:
         return "version", ""
     if path in PAGED_KINDS:
         return PAGED_KINDS[path], ""
+    if path in TYPE_LISTS:
+        return "source_type", TYPE_LISTS[path]
     if not path.endswith("/"):
         return "html404", ""  # Django's URL resolver, before the API: an HTML page
     if path.startswith(LIST) and path.count("/") == LIST.count("/") + 1:
@@ -128,6 +133,8 @@ class App:
         return reply
 
     def _route(self, method: str, kind: str, arg: str, query: str, auth: str | None, number: int) -> Reply:
+        if self._absent(kind, arg):
+            kind = "html404"  # this release has no such endpoint: Django's HTML 404 page
         if kind == "html404":
             return Reply(404, pages.authentik_page(self.feat.i18n_headers, "Not Found"), HTML)
         if kind == "notfound":
@@ -144,7 +151,7 @@ class App:
         scope = self._authenticate(kind, auth, number, allow)
         if isinstance(scope, Reply):
             return scope
-        refused = (kind == "sources" and not scope.sources) or (
+        refused = (kind in ("sources", "source_type") and not scope.sources) or (
             kind in PAGED_KINDS.values() and not scope.directory
         )
         if kind in self.plan.faults.forbid or refused:
@@ -162,7 +169,17 @@ class App:
             return self._users(params)
         if kind == "groups":
             return self._paged(params, self.ds.directory.group_jsons(self.ds.max_user()))
+        if kind == "group_connections":
+            return self._paged(params, sourcetypes.group_connection_jsons(self.ds))
+        if kind == "source_type":
+            return self._paged(params, sourcetypes.detail_jsons(self.ds, arg))
         return self._sources(params)
+
+    def _absent(self, kind: str, arg: str) -> bool:
+        """Endpoints a release does not have: group connections before 2025.4, Telegram before 2025.12."""
+        if kind == "group_connections":
+            return not self.feat.identifier
+        return kind == "source_type" and arg == "telegram" and not self.feat.telegram
 
     def _authenticate(self, kind: str, auth: str | None, number: int, allow: str) -> Reply | Scope:
         """authentik's token check: 403 for missing, malformed or wrong (never 401); the

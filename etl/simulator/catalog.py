@@ -83,6 +83,12 @@ _DEFAULTS: tuple[tuple[Any, ...], ...] = (
      "telegram.svg"),
 )  # fmt: skip
 
+# Beyond the real capture, for the findings demo: an enabled OpenID Connect source that links by email.
+_VARIETY: tuple[tuple[Any, ...], ...] = (
+    ("oauth", 0, "f7c2a1d4-3e5b-4c69-8d0a-1b2c3d4e5f60", "ETL Okta (OIDC, no connections)", "etl-okta", True,
+     True, ["4fc9cc20-b4b4-4198-90f3-baded396a8e7"], [], "any", "email_link", PATH, "openidconnect.svg"),
+)  # fmt: skip
+
 
 @dataclass(slots=True)
 class SourceRecord:
@@ -120,9 +126,10 @@ def _record(sid: int, row: tuple[Any, ...]) -> SourceRecord:
     return SourceRecord(sid=sid, kind=kind, weight=weight, fields=fields)
 
 
-def default_sources(telegram: bool = True) -> list[SourceRecord]:
-    """Fresh copies of the default sources, in creation order (Telegram only if it exists)."""
-    rows = [r for r in _DEFAULTS if telegram or r[0] != "telegram"]
+def default_sources(telegram: bool = True, variety: bool = False) -> list[SourceRecord]:
+    """Fresh copies of the default sources, in creation order (Telegram only if it exists);
+    `variety` adds the sources the findings demo needs beyond the real capture."""
+    rows = [r for r in _DEFAULTS + (_VARIETY if variety else ()) if telegram or r[0] != "telegram"]
     return [_record(i, copy.deepcopy(r)) for i, r in enumerate(rows)]
 
 

@@ -84,6 +84,14 @@ class Dataset:
             sources = default_sources(telegram=features(shape).telegram)
         return cls(connections, shape, seed, sources)
 
+    @classmethod
+    def for_findings(cls, connections: int = 84, shape: str = DEFAULT_SHAPE, seed: int = 1) -> Dataset:
+        """The demo's dataset: every finding rule fires at least once (an enabled OIDC email_link
+        source besides the real capture's, and one user deleted while its connections stayed)."""
+        ds = cls(connections, shape, seed, default_sources(telegram=features(shape).telegram, variety=True))
+        ds.directory.removed.add(ds.max_user())
+        return ds
+
     # ----- computed attributes -------------------------------------------------------------
 
     def _group(self, user: int, size: int) -> list[int]:
@@ -202,6 +210,11 @@ class Dataset:
                     out.append(self._render.source(rec))
             return out
 
+    def records(self) -> list[SourceRecord]:
+        """The sources in /sources/all/'s order (copies of nothing: read them under the lock)."""
+        recs = list(self._records.values())
+        return sorted(recs, key=lambda r: str(r.fields["pk"])) if self.features.sources_by_pk else recs
+
     def sources(self) -> list[dict[str, Any]]:
         """Exactly what /sources/all/ results contain, in its order."""
         return [json.loads(t) for t in self.source_jsons()]
@@ -292,6 +305,12 @@ class Dataset:
             rec = self._record(slug)
             rec.fields.update(json.loads(json.dumps(fields)))
             self._render.invalidate(rec.sid)
+
+    def update_detail(self, slug: str, **fields: Any) -> None:
+        """Change per-type fields (e.g. ``group_matching_mode="name_link"``) of /sources/<type>/."""
+        with self.lock:
+            rec = self._record(slug)
+            rec.fields["detail"] = {**(rec.fields.get("detail") or {}), **fields}
 
     def delete_source(self, slug: str) -> None:
         """Delete a source and all its connections."""

@@ -28,6 +28,9 @@ OWN_USERS = {
     3: ("ak-outpost-embedded", "internal_service_account"),
     4: ("etl-service", "service_account"),
 }
+# Whatever the seed: akadmin (a superuser) and the first two users (who share an email) are active,
+# the third is not, so every finding rule has something to find in the smallest dataset.
+PINNED = {2: True, FIRST_USER: True, FIRST_USER + 1: True, FIRST_USER + 2: False}
 
 
 class Directory:
@@ -35,6 +38,7 @@ class Directory:
         self.feat, self.seed = feat, seed
         self.group_pks = {name: _stable_uuid(seed, name) for name in GROUPS}
         self.removed: set[int] = set()  # users deleted in authentik (tests)
+        self.promoted: set[int] = set()  # users added to "authentik Admins" (tests)
 
     def user_pks(self, max_user: int) -> range | list[int]:
         """The users the listing shows, in pk order: never AnonymousUser (pk 1), as on a real server."""
@@ -46,7 +50,7 @@ class Directory:
 
     def groups_of(self, pk: int) -> list[str]:
         h, names = self._h(pk), []
-        if pk == 2 or (pk >= FIRST_USER and h % 53 == 0):
+        if pk == 2 or pk in self.promoted or (pk >= FIRST_USER and h % 53 == 0):
             names.append(ADMINS)
         if pk >= FIRST_USER and h % 3 == 0:
             names.append(ENGINEERING if h % 2 else CONTRACTORS)
@@ -62,12 +66,12 @@ class Directory:
         elif pk >= FIRST_USER and h % 101 == 1:
             kind = "service_account"
         joined = T0_US + pk * 1_000_000
-        email = "" if pk in (1, 3) or h % 29 == 0 else f"{username}@example.com"
-        if pk > FIRST_USER and h % 37 == 0:
+        email = "" if pk in (1, 3) or (h % 29 == 0 and pk not in PINNED) else f"{username}@example.com"
+        if pk == FIRST_USER + 1 or (pk > FIRST_USER and h % 37 == 0):
             email = f"user{pk - 1}@example.com"  # shares the email of the user before it
         row: dict[str, Any] = {
             "pk": pk, "username": username, "name": f"User {pk}" if pk >= FIRST_USER else username,
-            "is_active": pk != 1 and h % 19 != 0,
+            "is_active": PINNED.get(pk, pk != 1 and h % 19 != 0),
             "last_login": None if h % 5 == 0 else timestamp(joined + 3_600_000_000),
         }  # fmt: skip
         if self.feat.identifier:  # 2025.4 on

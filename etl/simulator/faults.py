@@ -22,7 +22,7 @@ REPLACING = (*TRANSIENT, "html200", "plain_ok")
 ALTERING = ("slow", "trickle", "truncated", "invalid_json", "wrong_content_type")
 KINDS = (*REPLACING, *ALTERING)
 ALWAYS_ONLY = ("403", "404", "garbage_payload")  # per-pk faults, decided by the API layer
-PATH_KINDS = ("retrieve", "list", "sources", "users", "groups")
+PATH_KINDS = ("retrieve", "list", "sources", "users", "groups", "group_connections", "source_type")
 DEFAULT_APPLY_TO = ("retrieve", "list", "sources")  # the connection paths; users/groups when asked
 
 

@@ -2,5 +2,5 @@
 UPDATE groups
 SET deleted_at = $now
 WHERE deleted_at IS NULL
-  AND $groups_complete
+  AND list_contains($complete_parts::VARCHAR[], 'groups')
   AND pk NOT IN (SELECT pk FROM stg.stg_groups);

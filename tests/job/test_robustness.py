@@ -211,7 +211,7 @@ def test_read_only_database_folder_gives_a_clear_message_and_keeps_the_data(
         f"{EXE} sync --no-progress --url {sim.url} --db {db}; echo exit=$?; "
         f"{EXE} query --db {db} --format csv 'SELECT count(*) FROM user_source_connections'"
     )
-    proc = _in_small_tmpfs(script, ro)
+    proc = _in_small_tmpfs(script, ro, size="32m")
     assert "exit=1" in proc.stdout, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "Read-only file system" in proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "30"

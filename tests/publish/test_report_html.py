@@ -24,6 +24,7 @@ EXE = str(Path(sys.executable).with_name("authentik-etl"))
 SECTIONS = (
     "header",
     "summary",
+    "security-findings",
     "risky-sources",
     "chart-sources",
     "chart-modes",
@@ -84,9 +85,9 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([EXE, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def query(path: Path, sql: str) -> list[tuple]:
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
 
 
 def render(path: Path) -> str:
@@ -368,3 +369,23 @@ def png_pixels(data: bytes) -> bytes:
             chunks.append(data[pos + 8 : pos + 8 + length])
         pos += 12 + length
     return zlib.decompress(b"".join(chunks))
+
+
+def test_the_findings_section_counts_per_severity_and_puts_new_ones_first_with_their_fix(
+    tree: Node, demo: tuple[Path, list[str]]
+) -> None:
+    counts = dict(query(demo[0], "SELECT severity, count(*) FROM security_findings GROUP BY ALL"))
+    section = tree.one(data_testid="security-findings")
+    for severity in ("critical", "high", "medium", "low", "info"):
+        tile = section.one(data_testid=f"findings-{severity}").one("b").text()
+        assert int(tile) == counts.get(severity, 0), severity
+    new = {r[0] for r in query(demo[0], "SELECT rule FROM security_finding_events WHERE run_id = ? "
+                                        "AND event = 'new'", [demo[1][-1]])}  # fmt: skip
+    assert new == {"user_linkable", "privileged_user_linkable"}  # etl-github switched to email_link
+    rows = section.one(data_testid="findings-table").all("tr")[1:]
+    flags = ["new" in row.text() for row in rows]
+    assert flags == sorted(flags, reverse=True) and any(flags)  # the new ones first
+    fixes = section.one(data_testid="findings-fixes").text()
+    for (rule,) in query(demo[0], "SELECT DISTINCT rule FROM security_findings"):
+        assert rule in fixes
+    assert fixes.count("Fix:") == len(query(demo[0], "SELECT DISTINCT rule FROM security_findings"))
