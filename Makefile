@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-real deps readme lint bench clean
+.PHONY: demo test test-real deps readme lint bench bench-findings clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ readme: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+bench-findings: $(STAMP)
+	$(BIN)/python bench/findings.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info

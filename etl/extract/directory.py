@@ -161,17 +161,20 @@ class Part:
     table: str  # its staging table
     key: str = "pk"  # the row's identity, for counting distinct rows
     in_some_releases: bool = False  # a 404 means "not in this release": complete and empty
+    permission: str = ""  # what the token's user needs to list it (README, least-privilege token)
 
 
 DIRECTORY = (
-    Part("users", USERS_PATH, parse_user, user_row, "stg_users"),
-    Part("groups", GROUPS_PATH, parse_group, group_row, "stg_groups"),
+    Part("users", USERS_PATH, parse_user, user_row, "stg_users", permission="authentik_core.view_user"),
+    Part("groups", GROUPS_PATH, parse_group, group_row, "stg_groups", permission="authentik_core.view_group"),
 )
 DETAIL = (
     Part("group_connections", GROUP_CONNECTIONS_PATH, parse_group_connection, group_connection_row,
-         "stg_group_connections", in_some_releases=True),
+         "stg_group_connections", in_some_releases=True,
+         permission="authentik_core.view_groupsourceconnection"),
     *(Part(f"sources_{t}", sourcetypes.path_of(t), sourcetypes.parse_detail,
-           partial(sourcetypes.detail_row, t), "stg_source_details", "source_pk", in_some_releases=True)
+           partial(sourcetypes.detail_row, t), "stg_source_details", "source_pk", in_some_releases=True,
+           permission=f"authentik_sources_{t}.view_{t}source")
       for t in sourcetypes.TYPES),
 )  # fmt: skip
 PARTS = DIRECTORY + DETAIL

@@ -21,6 +21,7 @@ from .shapes import DEFAULT_SHAPE
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m authentik_etl.simulator", description=__doc__)
     p.add_argument("--connections", type=int, default=84, help="number of connections (84)")
+    p.add_argument("--users", type=int, default=0, help="at least this many users (some without connections)")
     p.add_argument("--shape", default=DEFAULT_SHAPE, help="API release line, e.g. 2024.10")
     p.add_argument("--seed", type=int, default=1, help="data and fault seed (1)")
     token = p.add_mutually_exclusive_group()
@@ -53,6 +54,7 @@ def make_simulator(args: argparse.Namespace) -> Simulator:
         revoke_token_after=args.revoke_token_after,
     )
     dataset = Dataset.generate(connections=args.connections, shape=args.shape, seed=args.seed)
+    dataset.directory.at_least = args.users
     sim = Simulator(
         dataset,
         token=token or "sim-token",

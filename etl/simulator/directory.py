@@ -39,10 +39,11 @@ class Directory:
         self.group_pks = {name: _stable_uuid(seed, name) for name in GROUPS}
         self.removed: set[int] = set()  # users deleted in authentik (tests)
         self.promoted: set[int] = set()  # users added to "authentik Admins" (tests)
+        self.at_least = 0  # users 2..at_least exist even without connections (the bench's --users)
 
     def user_pks(self, max_user: int) -> range | list[int]:
         """The users the listing shows, in pk order: never AnonymousUser (pk 1), as on a real server."""
-        every = range(2, max_user + 1)
+        every = range(2, max(max_user, self.at_least) + 1)
         return [pk for pk in every if pk not in self.removed] if self.removed else every
 
     def _h(self, pk: int) -> int:

@@ -63,6 +63,79 @@ TYPE_FIELDS: dict[str, dict[str, Any]] = {
                  "bot_username": "etl_bot", "request_message_access": False},
 }  # fmt: skip
 TYPES = ("oauth", "saml", "ldap", "plex", "kerberos", "telegram", "scim")
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# The type's own fields, in the order the real servers send them, after the /sources/all/ fields:
+# 2024.10.5's order before 2025.12, 2025.12.4's from then on (tests/fixtures/samples/*/sources_<type>.http).
+ORDER: dict[bool, dict[str, tuple[str, ...]]] = {
+    False: {
+        "oauth": _keys("""
+            group_matching_mode provider_type request_token_url authorization_url access_token_url
+            profile_url consumer_key callback_url additional_scopes type oidc_well_known_url
+            oidc_jwks_url oidc_jwks
+        """),
+        "saml": _keys("""
+            group_matching_mode pre_authentication_flow issuer sso_url slo_url allow_idp_initiated
+            name_id_policy binding_type verification_kp signing_kp digest_algorithm
+            signature_algorithm temporary_user_delete_after encryption_kp
+        """),
+        "ldap": _keys("""
+            server_uri peer_certificate client_certificate bind_cn start_tls sni base_dn
+            additional_user_dn additional_group_dn user_object_filter group_object_filter
+            group_membership_field object_uniqueness_field password_login_update_internal_password
+            sync_users sync_users_password sync_groups sync_parent_group connectivity
+        """),
+        "plex": _keys("""
+            group_matching_mode client_id allowed_servers allow_friends plex_token
+        """),
+        "kerberos": _keys("""
+            group_matching_mode realm krb5_conf sync_users sync_users_password sync_principal
+            sync_ccache connectivity spnego_server_name spnego_ccache
+            password_login_update_internal_password
+        """),
+        "telegram": _keys("""
+            bot_username request_message_access pre_authentication_flow
+        """),
+        "scim": (),
+    },
+    True: {
+        "oauth": _keys("""
+            group_matching_mode provider_type request_token_url authorization_url access_token_url
+            profile_url pkce consumer_key callback_url additional_scopes type oidc_well_known_url
+            oidc_jwks_url oidc_jwks authorization_code_auth_method
+        """),
+        "saml": _keys("""
+            group_matching_mode pre_authentication_flow issuer sso_url slo_url allow_idp_initiated
+            name_id_policy binding_type verification_kp signing_kp digest_algorithm
+            signature_algorithm temporary_user_delete_after encryption_kp signed_assertion
+            signed_response
+        """),
+        "ldap": _keys("""
+            server_uri peer_certificate client_certificate bind_cn start_tls sni base_dn
+            additional_user_dn additional_group_dn user_object_filter group_object_filter
+            group_membership_field user_membership_attribute object_uniqueness_field
+            password_login_update_internal_password sync_users sync_users_password sync_groups
+            sync_parent_group connectivity lookup_groups_from_user delete_not_found_objects
+            sync_outgoing_trigger_mode
+        """),
+        "plex": _keys("""
+            group_matching_mode client_id allowed_servers allow_friends plex_token
+        """),
+        "kerberos": _keys("""
+            group_matching_mode realm krb5_conf kadmin_type sync_users sync_users_password
+            sync_principal sync_ccache connectivity spnego_server_name spnego_ccache
+            password_login_update_internal_password sync_outgoing_trigger_mode
+        """),
+        "telegram": _keys("""
+            bot_username request_message_access pre_authentication_flow
+        """),
+        "scim": (),
+    },
+}
 # (pk, group name, source slug, identifier): group connections from 2025.4 on
 GROUP_CONNECTIONS = ((1, "engineering", "etl-ldap", "cn=engineering,ou=groups,dc=example,dc=com"),
                      (2, "authentik Admins", "etl-saml", "idp-admins"))  # fmt: skip
@@ -77,10 +150,11 @@ def detail_of(rec: SourceRecord) -> dict[str, Any]:
     return out
 
 
-def render_detail(base: dict[str, Any], rec: SourceRecord) -> dict[str, Any]:
-    """A per-type list item: the real-type rendering from /sources/all/ plus the type's fields."""
+def render_detail(base: dict[str, Any], rec: SourceRecord, source_v2: bool) -> dict[str, Any]:
+    """A per-type list item: the real-type rendering from /sources/all/, then the type's fields."""
+    fields = detail_of(rec)
     out = dict(base)
-    out.update(detail_of(rec))
+    out.update((key, fields.get(key)) for key in ORDER[source_v2][rec.kind])
     if rec.kind == "oauth":
         name = out["provider_type"]
         out["type"] = {"name": name, "verbose_name": name.title(), "urls_customizable": True,
@@ -90,16 +164,18 @@ def render_detail(base: dict[str, Any], rec: SourceRecord) -> dict[str, Any]:
 
 
 def group_connection(pk: int, group_pk: str, source: dict[str, Any], identifier: str) -> dict[str, Any]:
-    """A GroupSourceConnection as /sources/group_connections/all/ serves it (2025.4 on)."""
-    return {"pk": pk, "group": group_pk, "source": source["pk"], "source_obj": source,
-            "identifier": identifier, "created": GC_CREATED, "last_updated": GC_CREATED}  # fmt: skip
+    """A GroupSourceConnection as /sources/group_connections/all/ serves it (2025.4 on). The OpenAPI
+    schema requires `source_obj`, but the real 2025.12.4 sends none (group_connections_one.http)."""
+    return {"pk": pk, "group": group_pk, "source": source["pk"], "identifier": identifier,
+            "created": GC_CREATED, "last_updated": GC_CREATED}  # fmt: skip
 
 
 def detail_jsons(ds: Dataset, kind: str) -> list[str]:
     """/sources/<kind>/ results as JSON texts, in /sources/all/'s order."""
     with ds.lock:
         v2 = ds.features.source_v2
-        return [dumps(render_detail(render_source(r, v2, True), r)) for r in ds.records() if r.kind == kind]
+        recs = [r for r in ds.records() if r.kind == kind]
+        return [dumps(render_detail(render_source(r, v2, True), r, v2)) for r in recs]
 
 
 def group_connection_jsons(ds: Dataset) -> list[str]:

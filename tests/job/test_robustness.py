@@ -33,6 +33,24 @@ def business_state(path: Path) -> tuple:
             ).fetchall(),
             con.execute("SELECT * FROM source_property_mappings ORDER BY ALL").fetchall(),
             con.execute("SELECT count(*) FROM sync_runs WHERE status = 'succeeded'").fetchall(),
+            con.execute(
+                "SELECT * EXCLUDE (first_seen_at, last_seen_at, deleted_at), deleted_at IS NULL FROM users "
+                "ORDER BY pk"
+            ).fetchall(),
+            con.execute(
+                "SELECT pk, name, is_superuser, member_count, deleted_at IS NULL FROM groups ORDER BY pk"
+            ).fetchall(),
+            con.execute(
+                "SELECT pk, identifier, deleted_at IS NULL FROM group_source_connections ORDER BY pk"
+            ).fetchall(),
+            con.execute(
+                "SELECT * EXCLUDE (first_seen_at, last_seen_at, deleted_at), deleted_at IS NULL "
+                "FROM source_details ORDER BY source_pk"
+            ).fetchall(),
+            con.execute(
+                "SELECT finding_id, appearance, rule, severity, resolved_run IS NULL FROM "
+                "security_findings_history ORDER BY ALL"
+            ).fetchall(),
         )
 
 
@@ -43,6 +61,9 @@ def mutate(dataset) -> None:
     for user in range(5):
         dataset.add_connection(user=dataset.max_user() + 1 + user, source_slug="etl-ldap")
     dataset.update_source("etl-saml", user_matching_mode="email_link", enabled=False)
+    dataset.update_detail("etl-github", group_matching_mode="name_link")
+    dataset.directory.promoted.add(6)
+    dataset.directory.removed.add(7)
 
 
 def spawn_sync(sim, db: Path, *args: str) -> subprocess.Popen:
@@ -117,6 +138,31 @@ def test_kill_9_at_random_moments_leaves_the_previous_state_or_the_new_one(simul
         assert ("running",) not in statuses
     assert outcomes["before"] > 0  # the kills did land mid-run
     print(f"kill -9 outcomes over 30 kills: {outcomes}")
+
+
+@pytest.mark.parametrize("part", ["users", "source_type", "group_connections"])
+def test_kill_9_while_reading_users_or_source_detail_leaves_the_previous_state(
+    simulator, tmp_path, part
+) -> None:
+    dataset = Dataset.generate(connections=200, seed=36)
+    sim = simulator(dataset)
+    db = tmp_path / "authentik.duckdb"
+    run_sync(sim, db)
+    before = business_state(db)
+    mutate(dataset)
+    # Every answer on that listing takes 0.3 s: the kill lands while the run reads it.
+    sim.faults = Faults(rate=1.0, kinds=("slow",), apply_to=(part,), slow_seconds=0.3)
+    proc = spawn_sync(sim, db, "--page-size", "20")
+    deadline = time.monotonic() + 60
+    while sim.stats["paths"].get(part, 0) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sim.stats["paths"].get(part, 0) > 0, "the run never reached the listing"
+    proc.kill()
+    proc.wait(timeout=30)
+    assert business_state(db) == before
+    sim.faults = Faults()
+    assert run_sync(sim, db).status == "succeeded"
+    assert business_state(db) != before
 
 
 def test_read_commands_while_the_database_is_held_give_a_clear_message(simulator, db_path, tmp_path) -> None:
