@@ -112,9 +112,12 @@ def group_connection_row(conn: GroupConnection, raw: dict[str, Any]) -> dict[str
 
 def user_row(user: User, raw: dict[str, Any]) -> dict[str, Any]:
     """The flat row of a user (UUIDs as text); `payload` is the object without DROPPED_USER_FIELDS."""
+    payload = dict(raw)
+    for name in DROPPED_USER_FIELDS:
+        payload.pop(name, None)
     return {
         "pk": user.pk,
-        "uuid": str(user.uuid),
+        "uuid": raw["uuid"],  # validated as a UUID by the model; the text is what DuckDB reads
         "username": user.username,
         "name": user.name,
         "email": user.email or None,
@@ -125,8 +128,8 @@ def user_row(user: User, raw: dict[str, Any]) -> dict[str, Any]:
         "last_login": user.last_login,
         "date_joined": user.date_joined,
         "last_updated": user.last_updated,
-        "group_pks": [str(pk) for pk in user.groups],
-        "payload": dump_payload({k: v for k, v in raw.items() if k not in DROPPED_USER_FIELDS}),
+        "group_pks": raw.get("groups") or [],  # validated UUIDs, as text
+        "payload": dump_payload(payload),
     }
 
 

@@ -54,6 +54,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self._sources: dict[Any, tuple[models.Source, dict[str, Any]]] = {}
         self._source_cache = models.SourceCache()
+        self._unreadable: set[str] = set()  # parts with an item that could not be read
         self._listed = 0  # ids discovered so far, for the progress bar (stats.discovered: at the end)
 
     def allowed_in_flight(self) -> int:
@@ -105,26 +106,35 @@ class Fetcher:
     def fetch_parts(self, parts: Iterable[directory.Part]) -> None:
         """Each part's listing: a 403 or 404 skips it (recorded in the run), never fails the run."""
         for part in parts:
-            got = self._list_part(part)
+            keys: set[Any] = set()
+            got = self._list_part(
+                part, lambda items, part=part, keys=keys: self._stage_part(part, items, keys)
+            )
             if got is None:
                 continue
-            rows = []
-            for item in got.results:
-                try:
-                    rows.append(part.row(part.parse(item), item))
-                except models.PayloadError as exc:
-                    got.complete = False
-                    self.stager.add_errors([self._error_dict(None, part.kind, None, f"unreadable: {exc}")])
-            self.stager.add_directory(part.table, rows)
-            self.stats.parts_listed[part.kind] = len({row[part.key] for row in rows})
-            if got.complete:
+            self.stats.parts_listed[part.kind] = len(keys)
+            if got.complete and part.kind not in self._unreadable:
                 self.stats.complete_parts.append(part.kind)
 
-    def _list_part(self, part: directory.Part) -> listing.Listing | None:
+    def _stage_part(self, part: directory.Part, items: list[Any], keys: set[Any]) -> None:
+        """One page of a part: flattened and staged (an unreadable item makes the part incomplete)."""
+        rows = []
+        for item in items:
+            try:
+                rows.append(part.row(part.parse(item), item))
+            except models.PayloadError as exc:
+                self._unreadable.add(part.kind)
+                self.stager.add_errors([self._error_dict(None, part.kind, None, f"unreadable: {exc}")])
+        keys.update(row[part.key] for row in rows)
+        self.stager.add_directory(part.table, rows)
+
+    def _list_part(
+        self, part: directory.Part, on_page: Callable[[list[Any]], None]
+    ) -> listing.Listing | None:
         try:
             got = listing.walk(
                 self.client, part.path, params=directory.list_params(part.path), page_size=self.page_size,
-                in_flight=self.concurrency, call=lambda f: self._call(f)[0],
+                in_flight=self.concurrency, call=lambda f: self._call(f)[0], on_page=on_page,
             )  # fmt: skip
         except AuthError as exc:
             if not exc.is_permission_denied:

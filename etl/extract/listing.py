@@ -8,9 +8,11 @@ anything deleted.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from authentik_etl.core.errors import ApiError, NotFoundError
@@ -20,7 +22,6 @@ from authentik_etl.extract.pagination import Page, fetch_page
 
 @dataclass
 class Listing:
-    results: list[Any] = field(default_factory=list)
     complete: bool = True
     count: int = 0
     errors: list[ApiError] = field(default_factory=list)
@@ -34,17 +35,23 @@ def walk(
     page_size: int,
     in_flight: int,
     call: Callable[[Callable[[], Page]], Page],
+    on_page: Callable[[list[Any]], None],
 ) -> Listing:
-    """Every result of `path`; raises the first page's error (403, 404: the caller decides)."""
+    """Hand every page's results to `on_page`, in page order, as they arrive; raises the first
+    page's error (403, 404: the caller decides). At most 2 x in_flight pages wait in memory."""
 
     def page(number: int) -> Page:
         return call(lambda: fetch_page(client, path, number, page_size, params))
 
     first = page(1)
-    listing = Listing(list(first.results), count=first.count)
+    listing = Listing(count=first.count)
+    on_page(list(first.results))
+    numbers = iter(range(2, first.total_pages + 1))
     with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="list") as pool:
-        futures = [pool.submit(page, n) for n in range(2, first.total_pages + 1)]
-        for future in futures:
+        window: deque[Future[Page]] = deque(pool.submit(page, n) for n in islice(numbers, 2 * in_flight))
+        while window:
+            future = window.popleft()
+            window.extend(pool.submit(page, n) for n in islice(numbers, 1))
             try:
                 got = future.result()
             except NotFoundError:  # the list shrank while paging
@@ -54,6 +61,6 @@ def walk(
                 listing.errors.append(exc)
                 listing.complete = False
                 continue
-            listing.results.extend(got.results)
+            on_page(got.results)
             listing.complete &= got.count == first.count
     return listing

@@ -50,6 +50,7 @@ class Stager:
         self.con.execute(sqlfiles.read("staging.sql"))
         self._connections: list[dict[str, Any]] = []
         self._ids: dict[str, list[int]] = {"stg_seen": [], "stg_gone": []}
+        self._directory: dict[str, list[dict[str, Any]]] = {}
         self._seq = 0
         # Inserts run on one writer thread: DuckDB releases the GIL, so storing a batch overlaps
         # fetching the next (bench: about 5 us per connection moved off the fetching thread).
@@ -76,6 +77,8 @@ class Stager:
             if ids:
                 self._append_table(table, pa.table({"pk": pa.array(ids, pa.int64())}))
                 ids.clear()
+        for table in list(self._directory):
+            self._send_directory(table)
 
     def add_ids(self, table: str, ids: list[int]) -> None:
         """Buffer ids (one insert per page would cost ~10 ms each); flushed in batches."""
@@ -109,13 +112,20 @@ class Stager:
             self._append_table("stg_mappings", pa.Table.from_pylist(mappings))
 
     def add_directory(self, table: str, rows: list[dict[str, Any]]) -> None:
-        """Users (stg_users) or groups (stg_groups), in batches."""
-        for start in range(0, len(rows), BATCH_ROWS):
-            batch = rows[start : start + BATCH_ROWS]
-            for row in batch:
-                self._seq += 1
-                row["seq"] = self._seq
-            self._append_table(table, pa.Table.from_pylist(batch))
+        """Users (stg_users), groups, group connections, source detail: buffered, sent in batches."""
+        buffer = self._directory.setdefault(table, [])
+        for row in rows:
+            self._seq += 1
+            row["seq"] = self._seq
+        buffer.extend(rows)
+        if len(buffer) >= BATCH_ROWS:
+            self._send_directory(table)
+
+    def _send_directory(self, table: str) -> None:
+        buffer = self._directory.get(table)
+        if buffer:
+            self._append_table(table, pa.Table.from_pylist(buffer))
+            self._directory[table] = []
 
     def _append(self, table: str, rows: list[dict[str, Any]], schema: pa.Schema) -> None:
         columns = {name: [row.get(name) for row in rows] for name in schema.names}

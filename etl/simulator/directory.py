@@ -40,6 +40,7 @@ class Directory:
         self.removed: set[int] = set()  # users deleted in authentik (tests)
         self.promoted: set[int] = set()  # users added to "authentik Admins" (tests)
         self.at_least = 0  # users 2..at_least exist even without connections (the bench's --users)
+        self._rendered: dict[int, str] = {}
 
     def user_pks(self, max_user: int) -> range | list[int]:
         """The users the listing shows, in pk order: never AnonymousUser (pk 1), as on a real server."""
@@ -110,7 +111,13 @@ class Directory:
         return row
 
     def user_json(self, pk: int) -> str:
-        return dumps(self.user(pk))
+        """The user's JSON text, rendered once (a user's fields change only when it is promoted)."""
+        if pk in self.promoted:
+            return dumps(self.user(pk))
+        text = self._rendered.get(pk)
+        if text is None:
+            text = self._rendered[pk] = dumps(self.user(pk))
+        return text
 
     def group_jsons(self, max_user: int) -> list[str]:
         members: dict[str, list[int]] = {name: [] for name in GROUPS}
