@@ -26,7 +26,7 @@ def events(db_path, run_id: str) -> list[tuple]:
                             "ORDER BY event, rule, severity", [run_id])  # fmt: skip
 
 
-@pytest.mark.parametrize("shape", ["2024.10", "2025.12"])
+@pytest.mark.parametrize("shape", ["2024.10", "2024.12", "2025.4", "2025.12", "2026.5"])
 def test_the_simulator_fires_every_rule_and_an_unchanged_rerun_changes_nothing(
     simulator, db_path, shape
 ) -> None:
