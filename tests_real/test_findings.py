@@ -34,7 +34,8 @@ def pg_details(pg: Postgres) -> set[tuple]:
         for row in pg.rows(
             f"SELECT t.source_ptr_id::text, {pick['provider_type']}, {group}, {pick['sync_users']}, "
             f"{pick['password_login_update_internal_password']}, {pick['allow_idp_initiated']} "
-            f"FROM {table} AS t JOIN authentik_core_source AS s ON s.pbm_uuid = t.source_ptr_id"
+            f"FROM {table} AS t JOIN authentik_core_source AS s "
+            "ON s.policybindingmodel_ptr_id = t.source_ptr_id"
         ):
             rows.add((row[0], kind, *row[1:]))
     return rows
@@ -93,7 +94,7 @@ def test_the_findings_agree_with_postgres(real: Real, pg: Postgres, db_path: Pat
     run_sync(real, db_path, mode="list")
     active = pg.rows("SELECT id, username, coalesce(email, ''), type FROM authentik_core_user "
                      "WHERE is_active AND username <> 'AnonymousUser'")  # fmt: skip
-    linking = pg.rows("SELECT pbm_uuid::text, user_matching_mode FROM authentik_core_source "
+    linking = pg.rows("SELECT policybindingmodel_ptr_id::text, user_matching_mode FROM authentik_core_source "
                       "WHERE enabled AND user_matching_mode IN ('email_link', 'username_link')")  # fmt: skip
     expected = {
         (src, pk)
@@ -116,7 +117,7 @@ def test_the_findings_agree_with_postgres(real: Real, pg: Postgres, db_path: Pat
 
     disabled = set(pg.rows(
         "SELECT s.slug, count(*) FROM authentik_core_source AS s JOIN authentik_core_usersourceconnection "
-        "AS c ON c.source_id = s.pbm_uuid WHERE NOT s.enabled GROUP BY 1"
+        "AS c ON c.source_id = s.policybindingmodel_ptr_id WHERE NOT s.enabled GROUP BY 1"
     ))  # fmt: skip
     shown = set(synced(db_path, "SELECT source_slug, regexp_extract(detail, 'holds ([0-9]+)', 1)::BIGINT "
                                 "FROM security_findings "

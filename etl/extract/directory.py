@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from authentik_etl.extract import sourcetypes
 from authentik_etl.extract.models import PayloadError, _describe, dump_payload
@@ -153,13 +153,49 @@ def list_params(path: str) -> dict[str, str]:
     return {"include_users": "false"} if path == GROUPS_PATH else {}
 
 
+def page_parser(model: type[BaseModel]) -> Callable[[list[Any]], list[Any]]:
+    """Validate a whole page at once (one call into pydantic-core: a third cheaper per user than one
+    call per object); when the page has a bad item, item by item, a PayloadError in its place."""
+    adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+
+    def parse_page(items: list[Any]) -> list[Any]:
+        try:
+            return list(adapter.validate_python(items))
+        except ValidationError:
+            return [_parse_or_error(model, item) for item in items]
+
+    return parse_page
+
+
+def _parse_or_error(model: type[BaseModel], item: Any) -> Any:
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        return PayloadError(_describe(exc))
+
+
+def each(parse: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """A page parser from an item parser (its PayloadError in the item's place)."""
+
+    def parse_page(items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            try:
+                out.append(parse(item))
+            except PayloadError as exc:
+                out.append(exc)
+        return out
+
+    return parse_page
+
+
 @dataclass(frozen=True)
 class Part:
     """One listing read besides the connections: where it is, how one item is read and flattened."""
 
     kind: str  # "users", "groups", "group_connections", "sources_oauth", ...: the run's name for it
     path: str
-    parse: Callable[[Any], Any]
+    parse: Callable[[list[Any]], list[Any]]  # a page's items -> each one parsed, or its PayloadError
     row: Callable[[Any, dict[str, Any]], dict[str, Any]]
     table: str  # its staging table
     key: str = "pk"  # the row's identity, for counting distinct rows
@@ -168,14 +204,23 @@ class Part:
 
 
 DIRECTORY = (
-    Part("users", USERS_PATH, parse_user, user_row, "stg_users", permission="authentik_core.view_user"),
-    Part("groups", GROUPS_PATH, parse_group, group_row, "stg_groups", permission="authentik_core.view_group"),
+    Part(
+        "users", USERS_PATH, page_parser(User), user_row, "stg_users", permission="authentik_core.view_user"
+    ),
+    Part(
+        "groups",
+        GROUPS_PATH,
+        page_parser(Group),
+        group_row,
+        "stg_groups",
+        permission="authentik_core.view_group",
+    ),
 )
 DETAIL = (
-    Part("group_connections", GROUP_CONNECTIONS_PATH, parse_group_connection, group_connection_row,
+    Part("group_connections", GROUP_CONNECTIONS_PATH, page_parser(GroupConnection), group_connection_row,
          "stg_group_connections", in_some_releases=True,
          permission="authentik_core.view_groupsourceconnection"),
-    *(Part(f"sources_{t}", sourcetypes.path_of(t), sourcetypes.parse_detail,
+    *(Part(f"sources_{t}", sourcetypes.path_of(t), each(sourcetypes.parse_detail),
            partial(sourcetypes.detail_row, t), "stg_source_details", "source_pk", in_some_releases=True,
            permission=f"authentik_sources_{t}.view_{t}source")
       for t in sourcetypes.TYPES),

@@ -119,12 +119,12 @@ class Fetcher:
     def _stage_part(self, part: directory.Part, items: list[Any], keys: set[Any]) -> None:
         """One page of a part: flattened and staged (an unreadable item makes the part incomplete)."""
         rows = []
-        for item in items:
-            try:
-                rows.append(part.row(part.parse(item), item))
-            except models.PayloadError as exc:
+        for item, parsed in zip(items, part.parse(items), strict=True):
+            if isinstance(parsed, models.PayloadError):
                 self._unreadable.add(part.kind)
-                self.stager.add_errors([self._error_dict(None, part.kind, None, f"unreadable: {exc}")])
+                self.stager.add_errors([self._error_dict(None, part.kind, None, f"unreadable: {parsed}")])
+            else:
+                rows.append(part.row(parsed, item))
         keys.update(row[part.key] for row in rows)
         self.stager.add_directory(part.table, rows)
 

@@ -40,7 +40,9 @@ PERMISSIONS = {
 }
 # Listings besides connections and sources under the same guard (sql/deletion_guard.sql's order).
 GUARDED_PARTS = ("users", "groups", "group_connections")
-# Kinds where seeing none at all is worth a warning (many instances have no group connections).
+# Kinds an instance always has: seeing none of them is a warning when none are stored, and a refusal
+# when some are. Group connections are often few, and the last one may really go: they fall under
+# the deletion limit only (--max-delete, at least 10 rows).
 EXPECTED = ("connections", "sources", "users", "groups")
 
 
@@ -137,7 +139,7 @@ def _problem(kind: Seen, limit: DeleteLimit, anything_refused: bool, allow: bool
         return f"the token sees no {kind.kind} ({numbers})"
     if kind.stored == 0:
         return None
-    if kind.visible == 0 and not allow:
+    if kind.visible == 0 and not allow and kind.kind in EXPECTED:
         return f"the token sees no {kind.kind} while the database holds live ones ({numbers})"
     allowed = limit.rows(kind.stored)
     if kind.would_delete > allowed and (anything_refused or not allow):

@@ -69,3 +69,11 @@ def test_a_new_user_type_is_kept_not_rejected() -> None:
 def test_the_listings_ask_for_the_lean_form() -> None:
     assert directory.list_params(directory.USERS_PATH) == {"include_groups": "false"}
     assert directory.list_params(directory.GROUPS_PATH) == {"include_users": "false"}
+
+
+def test_a_page_with_one_bad_user_keeps_the_others_and_names_the_bad_one() -> None:
+    good = sample_json("2025.12.4", "core_users_page")["results"]
+    bad = {**good[0], "pk": "not-a-number"}
+    parsed = directory.page_parser(directory.User)([*good, bad])
+    assert [u.pk for u in parsed[:-1]] == [u["pk"] for u in good]
+    assert isinstance(parsed[-1], PayloadError) and "pk" in str(parsed[-1])

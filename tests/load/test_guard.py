@@ -260,3 +260,15 @@ def _shrink(sim, dataset: Dataset, keep: float, sees_sources: bool, real_deletio
     chosen = frozenset(u for u in users if rng.random() <= keep)
     sim.add_token("tok-subset", Scope(sources=sees_sources, connections=False, users=chosen))
     return "tok-subset", [pk for pk in pks if dataset.connection_user(pk) in chosen]
+
+
+def test_the_last_group_connection_may_go_but_not_fifty_at_once() -> None:
+    from authentik_etl.core.settings import DeleteLimit
+    from authentik_etl.load.guard import Seen, decide
+
+    limit = DeleteLimit.parse("10%")
+    decide([Seen("group_connections", 1, 0, 1)], [], limit)  # a small kind: the limit's 10-row floor
+    with pytest.raises(MassDeletionRefused, match="group_connections"):
+        decide([Seen("group_connections", 50, 0, 50)], [], limit)
+    with pytest.raises(MassDeletionRefused, match="sees no users"):
+        decide([Seen("users", 1, 0, 1)], [], limit)  # an instance always has users
