@@ -34,11 +34,12 @@ def synced_db(simulator, db_path) -> Path:
 # The tables and views analysts' scripts read: each must be exported (more may be added).
 CONTRACT_VIEWS = {"connections_flat", "matching_mode_report", "enabled_sources_report", "source_changes",
                   "connections_by_month", "matching_mode_history"}  # fmt: skip
-CONTRACT_VIEWS |= {"provider_trust", "sources_classified", "linkable_users", "security_findings"}
+CONTRACT_VIEWS |= {"provider_trust", "sources_classified", "linkable_users", "security_findings",
+                   "connection_changes"}  # fmt: skip
 CONTRACT = CONTRACT_VIEWS | {"sources", "sources_history", "source_property_mappings", "users", "groups",
                              "user_source_connections", "sync_runs", "sync_errors",
                              "group_source_connections", "source_details", "security_findings_history",
-                             "security_finding_events"}  # fmt: skip
+                             "security_finding_events", "connections_history"}  # fmt: skip
 
 
 def test_a_new_view_is_exported_without_a_list_to_edit_and_internals_never_are(synced_db, tmp_path) -> None:
