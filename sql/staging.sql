@@ -4,7 +4,10 @@ CREATE TABLE stg_connections (
     created TIMESTAMPTZ, last_updated TIMESTAMPTZ,
     -- JSON (validated here, as rows arrive, not in the final apply) and zstd: 2x cheaper to append
     -- than DuckDB's default string compression, and the type the apply inserts without a cast.
-    payload JSON USING COMPRESSION zstd
+    payload JSON USING COMPRESSION zstd,
+    -- the connection's own payload (its source as a pk), hashed here on the writer thread, for
+    -- connections_history: computed while the fetch goes on instead of inside the apply
+    own_hash VARCHAR
 );
 CREATE TABLE stg_sources (
     seq BIGINT, pk UUID, name VARCHAR, slug VARCHAR, enabled BOOLEAN, promoted BOOLEAN,

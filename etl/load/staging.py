@@ -36,6 +36,14 @@ ERROR_SCHEMA = pa.schema(
 )  # fmt: skip
 
 
+# The hash of a connection's own fields (connections_history): its payload with the embedded source
+# replaced by the source's pk. The same expression is in migration 0008 and sql/load/55_*.
+OWN_HASH = (
+    "hash(json_merge_patch(payload::JSON, json_object('source', source_pk::VARCHAR, 'source_obj', NULL)))"
+    "::VARCHAR"
+)
+
+
 def staging_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.staging")
 
@@ -146,8 +154,9 @@ class Stager:
     def _insert(self, table: str, batch: pa.Table) -> None:
         """On the writer thread, the only one using the connection while inserts are queued."""
         self.con.register("batch", batch)
+        extra = f", {OWN_HASH} AS own_hash" if table == "stg_connections" else ""
         try:
-            self.con.execute(f"INSERT INTO {db.quote_ident(table)} BY NAME SELECT * FROM batch")
+            self.con.execute(f"INSERT INTO {db.quote_ident(table)} BY NAME SELECT *{extra} FROM batch")
         finally:
             self.con.unregister("batch")
 

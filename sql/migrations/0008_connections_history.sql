@@ -14,18 +14,18 @@ CREATE TABLE connections_history (
     identifier     VARCHAR,
     created        TIMESTAMPTZ,
     last_updated   TIMESTAMPTZ,
-    version_hash   VARCHAR     NOT NULL    -- md5 of the connection's own payload (source as its pk)
+    version_hash   VARCHAR     NOT NULL    -- 64-bit hash of the connection's own payload (source as its pk)
 );
 
 -- Databases that had connections before this history: what they hold becomes the first versions.
 INSERT INTO connections_history
 SELECT pk, first_seen_at, deleted_at, 'before-history', CASE WHEN deleted_at IS NOT NULL THEN 'before-history' END,
        false, user_pk, source_pk, identifier, created, last_updated,
-       md5(json_merge_patch(payload, json_object('source', source_pk::VARCHAR, 'source_obj', NULL))::VARCHAR)
+       hash(json_merge_patch(payload, json_object('source', source_pk::VARCHAR, 'source_obj', NULL)))::VARCHAR
 FROM user_source_connections;
 INSERT INTO connections_history
 SELECT pk, deleted_at, NULL, 'before-history', NULL, true, user_pk, source_pk, identifier, created,
        last_updated,
-       md5(json_merge_patch(payload, json_object('source', source_pk::VARCHAR, 'source_obj', NULL))::VARCHAR)
+       hash(json_merge_patch(payload, json_object('source', source_pk::VARCHAR, 'source_obj', NULL)))::VARCHAR
 FROM user_source_connections
 WHERE deleted_at IS NOT NULL;
