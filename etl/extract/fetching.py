@@ -141,9 +141,10 @@ class Fetcher:
                 raise  # the token itself was refused: abort, apply nothing
             return self._skip(part, f"not visible to this token (403 on {API_PREFIX}{part.path})")
         except NotFoundError:
-            if part.in_some_releases:  # nothing of it exists there: complete, and empty
+            if part.in_some_releases:  # nothing of it exists there: complete, and empty (and no warning)
                 self.stats.complete_parts.append(part.kind)
-            return self._skip(part, f"not in this release (404 on {API_PREFIX}{part.path})")
+            level = logging.INFO if part.in_some_releases else logging.WARNING
+            return self._skip(part, f"not in this release (404 on {API_PREFIX}{part.path})", level)
         except ApiError as exc:
             self._error(None, part.kind, exc)
             self.stats.discovery_errors += 1
@@ -153,8 +154,8 @@ class Fetcher:
             self.stats.discovery_errors += 1
         return got
 
-    def _skip(self, part: directory.Part, why: str) -> None:
-        log.warning("%s skipped: %s", part.kind, why)
+    def _skip(self, part: directory.Part, why: str, level: int = logging.WARNING) -> None:
+        log.log(level, "%s skipped: %s", part.kind, why)
         self.stats.skipped_parts.append(f"{part.kind}: {why}")
 
     def stage_nested_sources(self) -> None:
