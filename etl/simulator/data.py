@@ -33,6 +33,7 @@ from .index import (
 )
 from .render import Renderer
 from .shapes import DEFAULT_SHAPE, features
+from .updates import Updates, parse_ordering
 
 T0_US = int((datetime(2026, 11, 29, 17, 1, 22) - datetime(1970, 1, 1)).total_seconds()) * 10**6
 STEP_US = 37_000  # ~37 ms between consecutive connections' creation, like a bulk import
@@ -53,6 +54,8 @@ class Dataset:
         self.shape = self.features.name
         self.seed = seed
         self.lock = threading.RLock()
+        # touched connections are updated after every generated or added one (ample room for adds)
+        self.updates = Updates(T0_US + (2 * connections + 10_000) * STEP_US)
         self._records = {r.sid: r for r in sources}
         self._prefix = {r.sid: r.slug.removeprefix("etl-") for r in sources}
         self._render = Renderer(self.features)
@@ -184,6 +187,8 @@ class Dataset:
             user, sid = self._attrs(pk)
             ident = f"{self._prefix[sid]}-id-{user - FIRST_USER + 1:02d}"
             created, updated = self._times(pk)
+            updated, revision = self.updates.of(pk, updated)
+            ident += f"-r{revision}" if revision else ""
             return self._render.connection(pk, user, self._records[sid], ident, created, updated)
 
     def connection(self, pk: int) -> dict[str, Any]:
@@ -239,6 +244,9 @@ class Dataset:
         Call and fetch under ``lock`` when mutations may run concurrently."""
         desc, by_pk = PK_ORDER.get(ordering, False), ordering in PK_ORDER
         terms = search.lower().replace(",", " ").split()
+        fields = parse_ordering(ordering, self.features.identifier)
+        if fields is not None:
+            return self._select_by_update(fields, (source_slug, user, search, visible_users))
         with self.lock:
             if visible_users is not None:
                 users = visible_users if user is None else visible_users & {user}
@@ -255,6 +263,24 @@ class Dataset:
             if by_pk and (desc or len(arrays) > 1):
                 return Selection(count, merged(arrays, desc))
             return Selection(count, concat(arrays))
+
+    def _select_by_update(self, fields: list[str], filters: tuple[Any, ...]) -> Selection:
+        """Ordered by last_updated (see updates.py): the filtered pks, sorted once per mutation."""
+        with self.lock:
+            base = self.select("pk", *filters)
+            got = self.updates.ordered(
+                (tuple(fields), *filters), fields, lambda: base.fetch(0, base.count),
+                lambda pk: self.updates.of(pk, self._times(pk)[1])[0],
+            )  # fmt: skip
+            return Selection(len(got), lambda a, b: got[a:b])
+
+    def touch_connections(self, pks: list[int]) -> None:
+        """Change these connections as authentik would: a new last_updated and identifier."""
+        with self.lock:
+            missing = [pk for pk in pks if pk not in self._space]
+            if missing:
+                raise KeyError(missing[:5])
+            self.updates.touch(pks)
 
     def _select_users(
         self, users: list[int], slug: str | None, terms: list[str], by_pk: bool, desc: bool
@@ -275,6 +301,7 @@ class Dataset:
             if pk not in self._space:
                 raise KeyError(pk)
             user, sid = self._attrs(pk)
+            self.updates.changed()
             self._space.remove(pk)
             if self._by_source is not None:
                 sorted_remove(self._by_source[sid], pk)
@@ -284,6 +311,7 @@ class Dataset:
     def add_connection(self, user: int, source_slug: str) -> int:
         """A new connection (pk one above the highest ever allocated, like a sequence)."""
         with self.lock:
+            self.updates.changed()
             rec = self._record(source_slug)
             if user < 1:
                 raise ValueError(f"invalid user id {user}")
