@@ -150,3 +150,28 @@ def test_transient_faults_on_the_new_listings_are_retried(simulator, db_path) ->
     assert set(rules.PARTS) <= set(result.complete_parts)
     assert db_rows(db_path, "SELECT count(*) FROM source_details") == [(9,)]
     assert db_rows(db_path, "SELECT count(*) FROM group_source_connections") == [(2,)]
+
+
+def test_a_finding_about_connections_traces_to_the_connection_versions_behind_it(simulator, db_path) -> None:
+    sim = demo_like(simulator)
+    run_sync(sim, db_path)
+    traced = db_rows(
+        db_path,
+        "SELECT f.user_pk, count(*) FROM security_findings AS f JOIN finding_connections USING (finding_id) "
+        "WHERE f.rule = 'inactive_user_with_connections' GROUP BY 1 ORDER BY 1",
+    )
+    live = db_rows(
+        db_path,
+        "SELECT c.user_pk, count(*) FROM user_source_connections AS c JOIN users AS u ON u.pk = c.user_pk "
+        "WHERE NOT u.is_active AND c.deleted_at IS NULL GROUP BY 1 ORDER BY 1",
+    )
+    assert traced == live and traced
+    disabled = db_rows(
+        db_path, "SELECT count(*) FROM finding_connections WHERE rule = 'disabled_source_with_connections'"
+    )
+    holds = db_rows(
+        db_path,
+        "SELECT count(*) FROM user_source_connections AS c JOIN sources AS s ON s.pk = c.source_pk "
+        "WHERE NOT s.enabled AND c.deleted_at IS NULL",
+    )
+    assert disabled == holds

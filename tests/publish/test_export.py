@@ -35,7 +35,7 @@ def synced_db(simulator, db_path) -> Path:
 CONTRACT_VIEWS = {"connections_flat", "matching_mode_report", "enabled_sources_report", "source_changes",
                   "connections_by_month", "matching_mode_history"}  # fmt: skip
 CONTRACT_VIEWS |= {"provider_trust", "sources_classified", "linkable_users", "security_findings",
-                   "connection_changes"}  # fmt: skip
+                   "connection_changes", "finding_connections"}  # fmt: skip
 CONTRACT = CONTRACT_VIEWS | {"sources", "sources_history", "source_property_mappings", "users", "groups",
                              "user_source_connections", "sync_runs", "sync_errors",
                              "group_source_connections", "source_details", "security_findings_history",
