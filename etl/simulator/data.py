@@ -14,7 +14,7 @@ from array import array
 from datetime import datetime
 from typing import Any
 
-from .catalog import FIELDS, SourceRecord, default_sources
+from .catalog import SourceRecord, default_sources
 from .directory import Directory
 from .index import (
     CYCLE,
@@ -28,9 +28,9 @@ from .index import (
     concat,
     merged,
     mix64,
-    sorted_remove,
     user_pks,
 )
+from .mutations import Mutations
 from .render import Renderer
 from .shapes import DEFAULT_SHAPE, features
 from .updates import Updates, parse_ordering
@@ -46,7 +46,7 @@ def _matches(rec: SourceRecord, slug: str | None, terms: list[str]) -> bool:
     return all(t in rec.slug.lower() for t in terms)
 
 
-class Dataset:
+class Dataset(Mutations):
     """Sources and connections; thread-safe (``lock``) for mutations while serving."""
 
     def __init__(self, connections: int, shape: str, seed: int, sources: list[SourceRecord]):
@@ -274,14 +274,6 @@ class Dataset:
             )  # fmt: skip
             return Selection(len(got), lambda a, b: got[a:b])
 
-    def touch_connections(self, pks: list[int]) -> None:
-        """Change these connections as authentik would: a new last_updated and identifier."""
-        with self.lock:
-            missing = [pk for pk in pks if pk not in self._space]
-            if missing:
-                raise KeyError(missing[:5])
-            self.updates.touch(pks)
-
     def _select_users(
         self, users: list[int], slug: str | None, terms: list[str], by_pk: bool, desc: bool
     ) -> Selection:
@@ -293,62 +285,3 @@ class Dataset:
         rows.sort(reverse=desc)
         pks = [pk for _, pk in rows]
         return Selection(len(pks), lambda a, b: pks[a:b])
-
-    # ----- mutations -----------------------------------------------------------------------
-
-    def delete_connection(self, pk: int) -> None:
-        with self.lock:
-            if pk not in self._space:
-                raise KeyError(pk)
-            user, sid = self._attrs(pk)
-            self.updates.changed()
-            self._space.remove(pk)
-            if self._by_source is not None:
-                sorted_remove(self._by_source[sid], pk)
-            if self._added.pop(pk, None) is not None:
-                self._added_by_user[user].remove(pk)
-
-    def add_connection(self, user: int, source_slug: str) -> int:
-        """A new connection (pk one above the highest ever allocated, like a sequence)."""
-        with self.lock:
-            self.updates.changed()
-            rec = self._record(source_slug)
-            if user < 1:
-                raise ValueError(f"invalid user id {user}")
-            if any(self._attrs(pk)[1] == rec.sid for pk in self._user_live(user)):
-                raise ValueError(f"user {user} is already connected to {source_slug!r}")
-            pk = self._space.allocate()
-            self._added[pk] = (user, rec.sid)
-            self._added_by_user.setdefault(user, []).append(pk)
-            if self._by_source is not None:
-                self._by_source[rec.sid].append(pk)
-            return pk
-
-    def update_source(self, slug: str, **fields: Any) -> None:
-        """Change source fields (e.g. ``enabled=False``); seen by both endpoints."""
-        unknown = set(fields) - set(FIELDS[1:])
-        if unknown:
-            raise TypeError(f"unknown source field(s): {sorted(unknown)}")
-        with self.lock:
-            rec = self._record(slug)
-            rec.fields.update(json.loads(json.dumps(fields)))
-            self._render.invalidate(rec.sid)
-
-    def update_detail(self, slug: str, **fields: Any) -> None:
-        """Change per-type fields (e.g. ``group_matching_mode="name_link"``) of /sources/<type>/."""
-        with self.lock:
-            rec = self._record(slug)
-            rec.fields["detail"] = {**(rec.fields.get("detail") or {}), **fields}
-
-    def delete_source(self, slug: str) -> None:
-        """Delete a source and all its connections."""
-        with self.lock:
-            rec = self._record(slug)
-            pks = self._index().pop(rec.sid)
-            self._space.remove_many(pks)
-            for pk in pks:
-                added = self._added.pop(pk, None)
-                if added is not None:
-                    self._added_by_user[added[0]].remove(pk)
-            del self._records[rec.sid]
-            self._render.invalidate(rec.sid)
