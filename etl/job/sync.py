@@ -243,7 +243,6 @@ def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult
             staged,
             run_id=run_id,
             now=db.now(),
-            sources_complete=result.sources_complete and settings.ids is None,
             complete_parts=result.complete_parts,
             finish=finish,
         )

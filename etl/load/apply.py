@@ -35,13 +35,11 @@ def apply(
     *,
     run_id: str,
     now: datetime,
-    sources_complete: bool,
     complete_parts: Sequence[str] = (),
     finish: Callable[[duckdb.DuckDBPyConnection, ApplyResult], None] | None = None,
 ) -> ApplyResult:
     """Apply the staged run in one transaction; `finish` writes the run record inside it."""
-    params = {"now": now, "run_id": run_id, "sources_complete": sources_complete,
-              "complete_parts": list(complete_parts)}  # fmt: skip
+    params = {"now": now, "run_id": run_id, "complete_parts": list(complete_parts)}
     con.execute(f"ATTACH {db.quote_literal(str(staging))} AS stg (READ_ONLY)")
     try:
         con.execute("BEGIN")
