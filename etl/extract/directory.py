@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from authentik_etl.extract import sourcetypes
 from authentik_etl.extract.models import PayloadError, _describe, dump_payload
 
+M = TypeVar("M", bound=BaseModel)
 KNOWN_USER_TYPES = ("internal", "external", "service_account", "internal_service_account")
 USERS_PATH = "/core/users/"
 GROUPS_PATH = "/core/groups/"
@@ -80,25 +81,24 @@ class GroupConnection(BaseModel):
     last_updated: datetime | None = None
 
 
-def parse_user(payload: Any) -> User:
+def _validate(model: type[M], payload: Any) -> M:
+    """One object read with its model; a PayloadError naming the first problems otherwise."""
     try:
-        return User.model_validate(payload)
+        return model.model_validate(payload)
     except ValidationError as exc:
         raise PayloadError(_describe(exc)) from None
+
+
+def parse_user(payload: Any) -> User:
+    return _validate(User, payload)
 
 
 def parse_group(payload: Any) -> Group:
-    try:
-        return Group.model_validate(payload)
-    except ValidationError as exc:
-        raise PayloadError(_describe(exc)) from None
+    return _validate(Group, payload)
 
 
 def parse_group_connection(payload: Any) -> GroupConnection:
-    try:
-        return GroupConnection.model_validate(payload)
-    except ValidationError as exc:
-        raise PayloadError(_describe(exc)) from None
+    return _validate(GroupConnection, payload)
 
 
 def group_connection_row(conn: GroupConnection, raw: dict[str, Any]) -> dict[str, Any]:
@@ -169,9 +169,9 @@ def page_parser(model: type[BaseModel]) -> Callable[[list[Any]], list[Any]]:
 
 def _parse_or_error(model: type[BaseModel], item: Any) -> Any:
     try:
-        return model.model_validate(item)
-    except ValidationError as exc:
-        return PayloadError(_describe(exc))
+        return _validate(model, item)
+    except PayloadError as exc:
+        return exc
 
 
 def each(parse: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from authentik_etl.core import options
 from authentik_etl.load import sqlfiles
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
+SEVERITIES = options.SEVERITIES  # most severe first (also the choices of --fail-on, --min-severity)
 PARTS = ("connections", "sources", "source_details", "users", "groups", "group_connections")
 
 

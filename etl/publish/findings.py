@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import duckdb
 
 from authentik_etl.findings import rules
+from authentik_etl.load import db
 
 _ORDER = (
     "CASE {0} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END"
@@ -31,7 +32,7 @@ _CHANGES = (
 )
 _LAST_RUN = (
     "SELECT run_id, skipped_parts, findings_skipped FROM sync_runs "
-    "WHERE status IN ('succeeded', 'partial') ORDER BY finished_at DESC LIMIT 1"
+    f"WHERE run_id = (SELECT run_id FROM ({db.LAST_APPLIED_RUN}))"
 )
 
 

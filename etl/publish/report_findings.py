@@ -7,12 +7,13 @@ from typing import Any
 import duckdb
 
 from authentik_etl.findings import rules
+from authentik_etl.load import db
 from authentik_etl.publish.charts import esc
 
 BADGES = {"critical": "red", "high": "red", "medium": "amber", "low": "", "info": ""}
 QUERY = (
-    "SELECT f.*, f.first_seen_run = (SELECT run_id FROM sync_runs WHERE status IN ('succeeded', 'partial') "
-    "ORDER BY finished_at DESC LIMIT 1) AS is_new FROM security_findings AS f"
+    f"SELECT f.*, f.first_seen_run = (SELECT run_id FROM ({db.LAST_APPLIED_RUN})) AS is_new "
+    "FROM security_findings AS f"
 )
 
 
