@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-real deps readme lint bench bench-findings clean
+.PHONY: demo test test-real deps readme lint bench bench-findings bench-incremental clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench: $(STAMP)
 
 bench-findings: $(STAMP)
 	$(BIN)/python bench/findings.py
+
+bench-incremental: $(STAMP)
+	$(BIN)/python bench/incremental.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info

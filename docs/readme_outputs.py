@@ -37,10 +37,11 @@ TABLE = re.compile(r"^<!-- table: ([a-z-]+) -->\n(.*?)^<!-- /table -->$", re.M |
 SESSION = [
     "authentik-etl sync --db authentik.duckdb",
     "authentik-etl sync --db authentik.duckdb --mode list",
+    "authentik-etl sync --db authentik.duckdb --mode list --incremental",
     'authentik-etl query --db authentik.duckdb "SELECT pk, user_pk, source_slug, source_user_matching_mode, '
     'identifier FROM connections_flat ORDER BY pk LIMIT 5"',
     'authentik-etl query --db authentik.duckdb --format csv "SELECT run_id, status, mode, inserted, updated, '
-    'unchanged, deleted FROM sync_runs ORDER BY started_at"',
+    'unchanged, deleted, kind FROM sync_runs ORDER BY started_at"',
     "authentik-etl status --db authentik.duckdb --max-age 26h",
     "authentik-etl export --db authentik.duckdb --out exports",
     "ls exports/latest/",

@@ -4,6 +4,7 @@ written as metrics and logged. One type from the first request to the run record
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from authentik_etl.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
@@ -29,6 +30,11 @@ class SyncResult:
     api_shape: str | None = None
     concurrency: int | None = None  # requests in flight at the end (adaptive) or as configured
     visible_connections: int | None = None  # what a full listing showed (None for --ids runs)
+    # incremental runs (job/plan.py): the kind of run, why one asked incremental was full, and the
+    # highest server-side last_updated seen (or carried over from the last successful run)
+    kind: str = "full"  # full, incremental, ids
+    full_reason: str | None = None
+    watermark: datetime | None = None
     # the other listings (users, groups, group_connections, sources_oauth, ...): distinct rows read;
     # complete = every page read, count steady (absent rows may be marked deleted; the findings that
     # need it can be evaluated). A part absent from this release (404) is complete and empty.

@@ -75,6 +75,9 @@ class SyncSettings:
     allow_mass_delete: bool = False  # this run may delete more than max_delete
     directory: bool = True  # read users and groups (for the findings); --no-directory turns it off
     fail_on: str | None = None  # exit 5 when a finding at or above this severity is new in the run
+    incremental: bool = False  # list only what changed since the last successful run's watermark
+    full_every: float = 7 * 86400.0  # seconds: with incremental, a full run when the last is older
+    safety_margin: float = 300.0  # seconds: list back to the watermark minus this
     # the rest of the night (job/nightly.py): export, metrics, pings
     export_dir: Path | None = None
     export_format: str = "parquet"
@@ -93,6 +96,8 @@ class SyncSettings:
         if not 1 <= self.max_attempts <= 20:
             raise ConfigError(f"--max-attempts {self.max_attempts} is out of range: use 1 to 20")
         check_max_rps(self.max_rps)
+        if self.full_every < 0 or self.safety_margin < 0:
+            raise ConfigError("--full-every and --safety-margin must not be negative")
         if self.ca_bundle and not os.path.isfile(self.ca_bundle):
             raise ConfigError(f"--ca-bundle {self.ca_bundle} is not a readable file")
 
@@ -131,6 +136,8 @@ def sync_settings(
         adaptive=values["adaptive_concurrency"],
         directory=not values["no_directory"],
         max_delete=DeleteLimit.parse(str(values["max_delete"])),
+        full_every=_duration("--full-every", values["full_every"]),
+        safety_margin=_duration("--safety-margin", values["safety_margin"]),
         ca_bundle=values["ca_bundle"],
         export_dir=_path(values["export_dir"]),
         metrics_file=_path(values["metrics_file"]),
@@ -139,8 +146,16 @@ def sync_settings(
 
 
 _SAME_NAME = ("mode", "concurrency", "timeout", "max_attempts", "page_size", "max_rps", "allow_mass_delete",
-              "export_format", "export_keep", "export_partition_by", "ping_url", "fail_on")  # fmt: skip
+              "export_format", "export_keep", "export_partition_by", "ping_url", "fail_on",
+              "incremental")  # fmt: skip
 
 
 def _path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
+
+
+def _duration(flag: str, value: Any) -> float:
+    try:
+        return config.parse_duration(str(value))
+    except ConfigError:
+        raise ConfigError(f"{flag} {value!r} is not a duration: write it like 7d, 36h, 90m or 300s") from None

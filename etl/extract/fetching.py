@@ -66,6 +66,10 @@ class Fetcher:
             raise InterruptedRun("interrupted: nothing applied")
         return self.policy.call(fn, sleep=self._sleep, on_retry=self._on_retry)
 
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """One request under the retry policy (interruptible): its result."""
+        return self._call(fn)[0]
+
     def _sleep(self, seconds: float) -> None:
         if self.cancel.wait(seconds):
             raise InterruptedRun("interrupted: nothing applied")
@@ -179,6 +183,29 @@ class Fetcher:
         # what was discovered is counted in SQL, once, at the end (no set of ids in memory).
         self.stats.discovered = self.stager.count_distinct("stg_seen")
         return self.stats
+
+    def take_listed(self, items: list[Any]) -> list[int]:
+        """Connections listed outside discovery (an incremental walk, a source listed again): staged
+        as they are in list mode; in retrieve mode their ids are returned, to retrieve."""
+        ids = _listed_ids(items)
+        self._record_discovery(ids)
+        if self.mode != "list":
+            return ids
+        out = Outcome()
+        for item in items:
+            self._validate(item, out)
+        self.take(out)
+        return []
+
+    def retrieve_ids(self, ids: list[int]) -> None:
+        """Retrieve these ids (empty: only stage what was taken so far)."""
+        self._run_pool(lambda runner: runner.retrieve(ids))
+        self.stats.discovered = self.stager.count_distinct("stg_seen")
+
+    def forget_counts(self) -> None:
+        """Before a full fetch that replaces an abandoned incremental one: what it staged stays
+        (the full fetch's rows come later and win), its counts go."""
+        self.stats.fetched = self.stats.failed = self.stats.gone = self._listed = 0
 
     def _record_discovery(self, ids: list[int]) -> None:
         """The one place discovered ids are recorded (listed pages and explicit ids alike)."""

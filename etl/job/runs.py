@@ -50,7 +50,8 @@ def record_run(
     con.execute(
         "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
         "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ?, "
-        "concurrency = ?, skipped_parts = ?, complete_parts = ?, findings_skipped = ? WHERE run_id = ?",
+        "concurrency = ?, skipped_parts = ?, complete_parts = ?, findings_skipped = ?, kind = ?, "
+        "watermark = ?, full_reason = ? WHERE run_id = ?",
         [
             db.now(),
             result.status,
@@ -68,6 +69,9 @@ def record_run(
             result.skipped_parts,
             result.complete_parts,
             not_evaluated,
+            result.kind,
+            result.watermark,
+            result.full_reason,
             run_id,
         ],
     )

@@ -29,8 +29,8 @@ from authentik_etl.extract.pacing import Pacer
 from authentik_etl.extract.probe import probe
 from authentik_etl.extract.retry import RetryPolicy
 from authentik_etl.findings import evaluate, rules
-from authentik_etl.job import runs
-from authentik_etl.load import apply, db, guard, staging
+from authentik_etl.job import plan, runs
+from authentik_etl.load import apply, db, guard, incremental, staging
 from authentik_etl.load.runlock import RunLock
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def _run(settings: SyncSettings, run_id: str, started: datetime, fetch: _Fetch) 
         if fetch.release is None:
             fetch = replace(fetch, release=probe(fetch.client, fetch.policy, fetch.cancel))
         log.info("authentik %s at %s", fetch.release, settings.base_url)
-        return _fetch_and_apply(settings, run_id, fetch)
+        return _fetch_and_apply(settings, run_id, fetch, _plan(settings, run_id))
     except (duckdb.Error, OSError) as exc:
         error = runs.storage_error(settings.db_path, exc)
         runs.fail_run(settings.db_path, run_id, error)
@@ -81,6 +81,17 @@ def _run(settings: SyncSettings, run_id: str, started: datetime, fetch: _Fetch) 
         raise
     finally:
         staging.remove_staging(staging.staging_path(settings.db_path))
+
+
+def _plan(settings: SyncSettings, run_id: str) -> plan.Plan:
+    """Full or incremental (recorded at once: a run that fails later keeps its kind)."""
+    con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS)
+    try:
+        chosen = plan.plan(settings, con, db.now())
+        incremental.record_plan(con, run_id, chosen.kind, chosen.reason)
+    finally:
+        con.close()
+    return chosen
 
 
 @contextmanager
@@ -127,7 +138,7 @@ class _Fetch:
     policy: RetryPolicy
 
 
-def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> SyncResult:
+def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch, chosen: plan.Plan) -> SyncResult:
     staged = staging.staging_path(settings.db_path)
     client, limit = fetch.client, fetch.limit
     stager = staging.Stager(staged)
@@ -145,15 +156,17 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
             stats=SyncResult(run_id),
         )
         clock = time.monotonic()
-        stats = fetcher.run(settings.ids)
-        _stage_done("fetch", clock, stats, f"fetched {stats.fetched} of {stats.discovered} connections")
-        fetcher.fetch_sources()
+        followed = plan.fetch(settings, fetcher, stager, chosen)
+        stats = fetcher.stats
+        _stage_done("fetch", clock, stats, _fetched(stats, followed))
         _fetch_directory(settings, fetcher)
         if settings.ids is None:
-            unseen = _guard_deletions(settings, run_id, stager, stats, fetch.release)
+            unseen = _guard_deletions(settings, run_id, stager, stats, fetch.release, followed)
+        if settings.ids is None and followed.kind == "full":
             clock = time.monotonic()
             fetcher.verify(unseen)
             _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
+        plan.note(stats, followed, incremental.staged_newest(stager.con))
         stats.http = dict(client.status_counts)
         stats.concurrency = _settled(limit) if limit else settings.concurrency
         if fetch.cancel is not None and fetch.cancel.is_set():
@@ -161,6 +174,13 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch) -> Sync
     finally:
         stager.close()
     return _apply(settings, run_id, staged, stats)
+
+
+def _fetched(stats: SyncResult, followed: plan.Plan) -> str:
+    if followed.kind == "incremental":
+        visible = stats.visible_connections
+        return f"fetched {stats.fetched} connections updated since the watermark, of {visible} visible"
+    return f"fetched {stats.fetched} of {stats.discovered} connections"
 
 
 def _fetch_directory(settings: SyncSettings, fetcher: Fetcher) -> None:
@@ -204,13 +224,23 @@ def _settled(limit: AimdLimit) -> int:
 
 
 def _guard_deletions(
-    settings: SyncSettings, run_id: str, stager: staging.Stager, stats: SyncResult, release: str | None
+    settings: SyncSettings,
+    run_id: str,
+    stager: staging.Stager,
+    stats: SyncResult,
+    release: str | None,
+    followed: plan.Plan,
 ) -> list[int]:
     """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
-    of the ids the listing missed, so a refused run ends in seconds); the ids to check."""
+    of the ids the listing missed, so a refused run ends in seconds); the ids to check. An
+    incremental run checks none (it deletes nothing) but its listing's count is guarded all the same."""
     stager.flush()
     seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats)
-    guard.record_visibility(settings.db_path, run_id, stats.discovered, stats.refused_endpoints)
+    visible = stats.discovered
+    if followed.kind == "incremental" and stats.visible_connections is not None:
+        visible, unseen = stats.visible_connections, []
+        seen[0] = guard.counted(seen[0], visible)
+    guard.record_visibility(settings.db_path, run_id, visible, stats.refused_endpoints)
     guard.decide(
         seen,
         stats.refused_endpoints,
@@ -224,7 +254,10 @@ def _guard_deletions(
 def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult) -> SyncResult:
     _complete_parts(settings, result)
     result.status = "partial" if result.partial else "succeeded"
-    result.visible_connections = result.discovered if settings.ids is None else None
+    if settings.ids is not None:
+        result.visible_connections = None
+    elif result.kind != "incremental":
+        result.visible_connections = result.discovered
     if result.partial:
         result.error = f"{result.failed} connection(s) failed, {result.discovery_errors} list page(s) failed"
 

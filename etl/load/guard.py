@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -80,6 +80,12 @@ def what_was_seen(
     for kind, (kind_stored, visible, gone) in zip(GUARDED_PARTS, _triples(directory), strict=True):
         seen.append(Seen(kind, kind_stored, visible, gone, listed=kind in result.complete_parts))
     return seen, [pk for (pk,) in rows]
+
+
+def counted(connections: Seen, count: int) -> Seen:
+    """What an incremental run saw of connections: it lists only what changed, so the listing's
+    `count` stands for what the token sees (a token that lost its permission is caught that night)."""
+    return replace(connections, visible=count, would_delete=max(0, connections.stored - count))
 
 
 def _triples(values: list[int]) -> list[tuple[int, int, int]]:

@@ -244,7 +244,7 @@ class Dataset(Mutations):
         Call and fetch under ``lock`` when mutations may run concurrently."""
         desc, by_pk = PK_ORDER.get(ordering, False), ordering in PK_ORDER
         terms = search.lower().replace(",", " ").split()
-        fields = parse_ordering(ordering, self.features.identifier)
+        fields = parse_ordering(ordering, self.features.identifier and not self.updates.ignore_ordering)
         if fields is not None:
             return self._select_by_update(fields, (source_slug, user, search, visible_users))
         with self.lock:

@@ -6,12 +6,15 @@ import json
 import threading
 from array import array
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .catalog import FIELDS, SourceRecord
 from .index import PkSpace, sorted_remove
 from .render import Renderer
 from .updates import Updates
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Mutations:
@@ -30,13 +33,15 @@ class Mutations:
     _user_live: Callable[[int], list[int]]
     _index: Callable[[], dict[int, array]]
 
-    def touch_connections(self, pks: list[int]) -> None:
-        """Change these connections as authentik would: a new last_updated and identifier."""
+    def touch_connections(self, pks: list[int], at: datetime | None = None) -> None:
+        """Change these connections as authentik would: a new last_updated and identifier. `at`
+        gives them all that last_updated (aware datetime) instead of the simulated clock's next."""
         with self.lock:
             missing = [pk for pk in pks if pk not in self._space]
             if missing:
                 raise KeyError(missing[:5])
-            self.updates.touch(pks)
+            at_us = None if at is None else (at - _EPOCH) // timedelta(microseconds=1)
+            self.updates.touch(pks, at_us)
 
     def delete_connection(self, pk: int) -> None:
         with self.lock:

@@ -20,17 +20,22 @@ class Updates:
         self.clock_us = clock_us  # after every generated created/last_updated
         self.touched: dict[int, tuple[int, int]] = {}  # pk -> (last_updated, revision)
         self.version = 0  # bumped on every mutation: ordered listings are cached per version
+        # A server that answers a last_updated ordering in its default order (tests of the fallback)
+        self.ignore_ordering = False
         self._cache: dict[tuple[object, ...], list[int]] = {}
 
     def changed(self) -> None:
         self.version += 1
         self._cache.clear()
 
-    def touch(self, pks: Iterable[int]) -> None:
-        self.clock_us += 1_000_000
+    def touch(self, pks: Iterable[int], at_us: int | None = None) -> None:
+        """A new last_updated for each: the simulated clock's next second (a microsecond apart), or
+        exactly `at_us` for all of them (equal timestamps, a skewed clock, a late commit)."""
+        if at_us is None:
+            self.clock_us += 1_000_000
         for i, pk in enumerate(pks):
             _, revision = self.touched.get(pk, (0, 0))
-            self.touched[pk] = (self.clock_us + i, revision + 1)
+            self.touched[pk] = (self.clock_us + i if at_us is None else at_us, revision + 1)
         self.changed()
 
     def of(self, pk: int, updated: int) -> tuple[int, int]:

@@ -1,0 +1,9 @@
+-- Where an incremental run starts (job/plan.py), for one authentik ($base_url): the watermark of the
+-- newest run that succeeded (a partial or failed run never moves it), and when the newest full run
+-- that applied its data started (--full-every).
+SELECT
+    (SELECT watermark FROM sync_runs
+     WHERE status = 'succeeded' AND base_url = $base_url AND kind IN ('full', 'incremental')
+     ORDER BY started_at DESC LIMIT 1) AS watermark,
+    (SELECT max(started_at) FROM sync_runs
+     WHERE status IN ('succeeded', 'partial') AND base_url = $base_url AND kind = 'full') AS last_full;
