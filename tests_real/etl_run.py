@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from authentik_etl.core.settings import SyncSettings
 from authentik_etl.job.sync import SyncResult, sync
@@ -21,11 +22,14 @@ class Real:
     conninfo: str = field(repr=False)
 
 
-def run_sync(real: Real, db_path: Path, *, mode: str = "list", token: str | None = None) -> SyncResult:
-    """One sync through the library, as `authentik-etl sync` runs it."""
+def run_sync(
+    real: Real, db_path: Path, *, mode: str = "list", token: str | None = None, **options: Any
+) -> SyncResult:
+    """One sync through the library, as `authentik-etl sync` runs it (options: SyncSettings fields)."""
     settings = SyncSettings(
-        base_url=real.base_url, token=token or real.token, db_path=db_path, mode=mode, concurrency=4
-    )
+        base_url=real.base_url, token=token or real.token, db_path=db_path, mode=mode, concurrency=4,
+        **options,
+    )  # fmt: skip
     return sync(settings)
 
 

@@ -326,3 +326,32 @@ def test_missing_ca_bundle_is_a_usage_error(tmp_path) -> None:
         "AUTHENTIK_ETL_DB": str(tmp_path / "x"),
     }
     assert_one_line_error(cli("sync", "--ca-bundle", "/nonexistent.pem", env=env), 2, "--ca-bundle")
+
+
+def test_kill_9_during_an_incremental_run_keeps_the_watermark_for_the_next(simulator, tmp_path) -> None:
+    dataset = Dataset.generate(connections=400, shape="2025.12", seed=37)
+    sim = simulator(dataset)
+    db = tmp_path / "authentik.duckdb"
+    run_sync(sim, db)
+    before = business_state(db)
+    watermarks = db_rows(db, "SELECT watermark FROM sync_runs WHERE status = 'succeeded'")
+    touched = dataset.connection_pks()[:50]
+    dataset.touch_connections(touched)
+    listed = sim.stats["paths"].get("list", 0)
+    # Every list page takes 0.3 s: the kill lands while the incremental walk pages.
+    sim.faults = Faults(rate=1.0, kinds=("slow",), apply_to=("list",), slow_seconds=0.3)
+    proc = spawn_sync(sim, db, "--incremental", "--mode", "list", "--page-size", "10", "--concurrency", "1")
+    deadline = time.monotonic() + 60
+    while sim.stats["paths"].get("list", 0) <= listed + 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sim.stats["paths"].get("list", 0) > listed + 1, "the run never reached the listing"
+    proc.kill()
+    proc.wait(timeout=30)
+    assert business_state(db) == before
+    assert db_rows(db, "SELECT watermark FROM sync_runs WHERE status = 'succeeded'") == watermarks
+    sim.faults = Faults()
+    result = run_sync(sim, db, incremental=True, mode="list", safety_margin=0.0)
+    assert result.kind == "incremental" and result.updated == len(touched)
+    first = "SELECT status FROM sync_runs WHERE kind = 'incremental' ORDER BY started_at LIMIT 1"
+    [(status,)] = db_rows(db, first)
+    assert status == "failed"  # the killed run, marked abandoned by the next one
