@@ -166,6 +166,7 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch, chosen:
             clock = time.monotonic()
             fetcher.verify(unseen)
             _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
+        stager.flush()  # the writer thread is done with the staging connection
         plan.note(stats, followed, incremental.staged_newest(stager.con))
         stats.http = dict(client.status_counts)
         stats.concurrency = _settled(limit) if limit else settings.concurrency
