@@ -108,7 +108,7 @@ def test_the_migration_turns_stored_connections_into_first_versions(tmp_path) ->
             "(2, 11, '00000000-0000-0000-0000-00000000000a', 'b', NULL, NULL, now(), now(), now(), "
             "'{\"pk\":2}')"
         )
-        assert db.migrate(con) == ["0008_connections_history"]
+        assert db.migrate(con)[0] == "0008_connections_history"
         rows = con.execute(
             "SELECT connection_pk, deleted, valid_to IS NULL FROM connections_history ORDER BY ALL"
         ).fetchall()

@@ -58,3 +58,15 @@ def test_connections_storage_migration_keeps_every_row_and_drops_only_the_index(
         "WHERE column_name = 'payload' AND segment_type <> 'VALIDITY'"
     ).fetchall()
     assert compressions == [("ZSTD",)]
+
+
+def test_the_incremental_migration_gives_older_runs_a_kind_and_no_watermark(tmp_path) -> None:
+    before = [name.removesuffix(".sql") for name, _ in sqlfiles.listing("migrations") if name < "0009"]
+    con = old_database(tmp_path / "old.duckdb", before)
+    insert = ("INSERT INTO sync_runs (run_id, started_at, status, base_url, mode, visible_connections) "
+              "VALUES (?, now(), ?, 'https://a', 'list', ?)")  # fmt: skip
+    for values in [("full", "succeeded", 84), ("ids", "succeeded", None), ("x", "failed", None)]:
+        con.execute(insert, list(values))
+    assert db.migrate(con) == ["0009_incremental_runs"]
+    rows = con.execute("SELECT run_id, kind, watermark, full_reason FROM sync_runs ORDER BY 1").fetchall()
+    assert rows == [("full", "full", None, None), ("ids", "ids", None, None), ("x", "full", None, None)]
