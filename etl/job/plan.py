@@ -23,6 +23,7 @@ from authentik_etl.extract.incremental import fetch_changed, relist_sources
 from authentik_etl.load import incremental, staging
 
 log = logging.getLogger(__name__)
+SHAPES_WITHOUT_LAST_UPDATED = ("<=2024.10", "2024.12-2025.2")  # models.api_shape() names
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,13 @@ def plan(settings: SyncSettings, con: duckdb.DuckDBPyConnection, now: datetime) 
     """The kind of this run, from the options and the runs recorded for this authentik."""
     if settings.ids is not None:
         return Plan("ids")
-    watermark, last_full = incremental.previous_runs(con, settings.base_url)
+    previous = incremental.previous_runs(con, settings.base_url)
+    watermark, last_full = previous.watermark, previous.last_full
     if not settings.incremental:
         return Plan("full", watermark)
+    if watermark is None and previous.api_shape in SHAPES_WITHOUT_LAST_UPDATED:
+        return Plan("full", None, f"this API shape ({previous.api_shape}) has no last_updated on connections "
+                    "(authentik before 2025.4)")  # fmt: skip
     if watermark is None:
         return Plan("full", None, "no watermark yet (no successful run of this database recorded one)")
     if last_full is None:

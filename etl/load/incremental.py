@@ -3,6 +3,7 @@ changed, and the newest `last_updated` this run staged (sql/incremental/)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -11,12 +12,18 @@ import duckdb
 from authentik_etl.load import db, sqlfiles
 
 
-def previous_runs(con: duckdb.DuckDBPyConnection, base_url: str) -> tuple[datetime | None, datetime | None]:
-    """(the last succeeded run's watermark, when the last applied full run started), for this URL."""
-    [(watermark, last_full)] = con.execute(
-        sqlfiles.read("incremental/previous_runs.sql"), {"base_url": base_url}
-    ).fetchall()
-    return watermark, last_full
+@dataclass(frozen=True)
+class Previous:
+    """What the runs recorded for one authentik say about the next incremental one."""
+
+    watermark: datetime | None  # the last succeeded run's
+    last_full: datetime | None  # when the last full run that applied its data started
+    api_shape: str | None  # the shape the last succeeded run read
+
+
+def previous_runs(con: duckdb.DuckDBPyConnection, base_url: str) -> Previous:
+    [row] = con.execute(sqlfiles.read("incremental/previous_runs.sql"), {"base_url": base_url}).fetchall()
+    return Previous(*row)
 
 
 def changed_sources(staging: duckdb.DuckDBPyConnection, db_path: Path) -> list[str]:

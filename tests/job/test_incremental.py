@@ -186,13 +186,12 @@ def test_a_shape_without_last_updated_falls_back_to_a_full_sync(
     dataset = Dataset.generate(connections=300, shape=shape, seed=97)
     sim = simulator(dataset)
     run_sync(sim, db_path)
-    # (no watermark is recorded by such a shape: the run is full for that reason first)
     dataset.delete_connection(dataset.connection_pks()[7])
     with caplog.at_level("INFO"):
         result = incremental(sim, db_path, mode="list")
     assert result.kind == "full" and result.deleted == 1
-    assert "full sync instead of incremental" in caplog.text
-    assert last_run(db_path)["kind"] == "full"
+    assert "full sync instead of incremental" in caplog.text and "no last_updated" in caplog.text
+    assert last_run(db_path)["kind"] == "full" and "no last_updated" in last_run(db_path)["full_reason"]
 
 
 def test_a_server_that_ignores_the_ordering_falls_back_to_a_full_sync(simulator, db_path, caplog) -> None:
