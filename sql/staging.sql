@@ -29,7 +29,8 @@ CREATE TABLE stg_users (
 );
 CREATE TABLE stg_groups (
     seq BIGINT, pk UUID, num_pk BIGINT, name VARCHAR, is_superuser BOOLEAN, parent_pks UUID[],
-    member_count BIGINT, payload JSON
+    member_count BIGINT, payload JSON,
+    member_pks BIGINT[]  -- the group's users (not stored: the membership of users read incrementally)
 );
 CREATE TABLE stg_group_connections (
     seq BIGINT, pk BIGINT, group_pk UUID, source_pk UUID, identifier VARCHAR, created TIMESTAMPTZ,

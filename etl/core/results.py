@@ -35,6 +35,9 @@ class SyncResult:
     kind: str = "full"  # full, incremental, ids
     full_reason: str | None = None
     watermark: datetime | None = None
+    users_watermark: datetime | None = None  # the same for users (2025.12 on)
+    incremental_parts: list[str] = field(default_factory=list)  # read incrementally ("users")
+    parts_visible: dict[str, int] = field(default_factory=dict)  # their listings' full count
     # the other listings (users, groups, group_connections, sources_oauth, ...): distinct rows read;
     # complete = every page read, count steady (absent rows may be marked deleted; the findings that
     # need it can be evaluated). A part absent from this release (404) is complete and empty.

@@ -128,7 +128,7 @@ def user_row(user: User, raw: dict[str, Any]) -> dict[str, Any]:
         "last_login": user.last_login,
         "date_joined": user.date_joined,
         "last_updated": user.last_updated,
-        "group_pks": raw.get("groups") or [],  # validated UUIDs, as text
+        "group_pks": sorted(raw.get("groups") or []),  # validated UUIDs, as text, in one order
         "payload": dump_payload(payload),
     }
 
@@ -143,13 +143,17 @@ def group_row(group: Group, raw: dict[str, Any]) -> dict[str, Any]:
         "parent_pks": [str(pk) for pk in group.parent_pks],
         "member_count": len(group.users),
         "payload": dump_payload({k: v for k, v in raw.items() if k not in DROPPED_GROUP_FIELDS}),
+        "member_pks": list(group.users),
     }
 
 
-def list_params(path: str) -> dict[str, str]:
-    """The lean form (every release has both flags): no group objects in users, no user objects in groups."""
+def list_params(path: str, users_since: datetime | None = None) -> dict[str, str]:
+    """The lean form (every release has both flags): no group objects in users, no user objects in
+    groups; with `users_since`, only the users updated after it (2025.12 on; older releases ignore
+    the filter and list everyone, which the caller checks)."""
     if path == USERS_PATH:
-        return {"include_groups": "false"}
+        since = {} if users_since is None else {"last_updated__gt": users_since.isoformat()}
+        return {"include_groups": "false", **since}
     return {"include_users": "false"} if path == GROUPS_PATH else {}
 
 

@@ -31,10 +31,17 @@ class Plan:
     kind: str  # full, incremental, ids
     watermark: datetime | None = None  # the last succeeded run's
     reason: str | None = None  # why a run asked incremental is full
+    users_watermark: datetime | None = None
 
     def since(self, margin: float) -> datetime:
         assert self.watermark is not None
         return self.watermark - timedelta(seconds=margin)
+
+    def users_since(self, margin: float) -> datetime | None:
+        """Where an incremental run's user listing starts (None: every user is read)."""
+        if self.kind != "incremental" or self.users_watermark is None:
+            return None
+        return self.users_watermark - timedelta(seconds=margin)
 
 
 def plan(settings: SyncSettings, con: duckdb.DuckDBPyConnection, now: datetime) -> Plan:
@@ -44,7 +51,7 @@ def plan(settings: SyncSettings, con: duckdb.DuckDBPyConnection, now: datetime) 
     previous = incremental.previous_runs(con, settings.base_url)
     watermark, last_full = previous.watermark, previous.last_full
     if not settings.incremental:
-        return Plan("full", watermark)
+        return Plan("full", watermark, None, previous.users_watermark)
     if watermark is None and previous.api_shape in SHAPES_WITHOUT_LAST_UPDATED:
         return Plan("full", None, f"this API shape ({previous.api_shape}) has no last_updated on connections "
                     "(authentik before 2025.4)")  # fmt: skip
@@ -55,8 +62,8 @@ def plan(settings: SyncSettings, con: duckdb.DuckDBPyConnection, now: datetime) 
     age = (now - last_full).total_seconds()
     if age >= settings.full_every:
         return Plan("full", watermark, f"the last full sync started {_age(age)} ago (--full-every "
-                    f"{_age(settings.full_every)})")  # fmt: skip
-    return Plan("incremental", watermark)
+                    f"{_age(settings.full_every)})", previous.users_watermark)  # fmt: skip
+    return Plan("incremental", watermark, None, previous.users_watermark)
 
 
 def fetch(settings: SyncSettings, fetcher: Fetcher, stager: staging.Stager, chosen: Plan) -> Plan:
@@ -84,11 +91,15 @@ def fetch(settings: SyncSettings, fetcher: Fetcher, stager: staging.Stager, chos
     return chosen
 
 
-def note(result: SyncResult, followed: Plan, staged_newest: datetime | None) -> None:
-    """The run's kind and watermark: the newest last_updated seen, or the last one carried over."""
+def note(result: SyncResult, followed: Plan, staged: tuple[datetime | None, datetime | None]) -> None:
+    """The run's kind and watermarks: the newest last_updated seen, or the last one carried over."""
     result.kind, result.full_reason = followed.kind, followed.reason
-    seen = [w for w in (followed.watermark, staged_newest) if w is not None]
-    result.watermark = max(seen) if seen else None
+    result.watermark = _newest(followed.watermark, staged[0])
+    result.users_watermark = _newest(followed.users_watermark, staged[1])
+
+
+def _newest(*values: datetime | None) -> datetime | None:
+    return max((v for v in values if v is not None), default=None)
 
 
 def _age(seconds: float) -> str:

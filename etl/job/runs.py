@@ -51,7 +51,7 @@ def record_run(
         "UPDATE sync_runs SET finished_at = ?, status = ?, discovered = ?, fetched = ?, inserted = ?, "
         "updated = ?, unchanged = ?, deleted = ?, failed = ?, retries = ?, error = ?, api_shape = ?, "
         "concurrency = ?, skipped_parts = ?, complete_parts = ?, findings_skipped = ?, kind = ?, "
-        "watermark = ?, full_reason = ? WHERE run_id = ?",
+        "watermark = ?, full_reason = ?, users_watermark = ?, incremental_parts = ? WHERE run_id = ?",
         [
             db.now(),
             result.status,
@@ -72,6 +72,8 @@ def record_run(
             result.kind,
             result.watermark,
             result.full_reason,
+            result.users_watermark,
+            result.incremental_parts,
             run_id,
         ],
     )

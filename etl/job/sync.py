@@ -159,7 +159,7 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch, chosen:
         followed = plan.fetch(settings, fetcher, stager, chosen)
         stats = fetcher.stats
         _stage_done("fetch", clock, stats, _fetched(stats, followed))
-        _fetch_directory(settings, fetcher)
+        _fetch_directory(settings, fetcher, followed.users_since(settings.safety_margin))
         if settings.ids is None:
             unseen = _guard_deletions(settings, run_id, stager, stats, fetch.release, followed)
         if settings.ids is None and followed.kind == "full":
@@ -184,7 +184,7 @@ def _fetched(stats: SyncResult, followed: plan.Plan) -> str:
     return f"fetched {stats.fetched} of {stats.discovered} connections"
 
 
-def _fetch_directory(settings: SyncSettings, fetcher: Fetcher) -> None:
+def _fetch_directory(settings: SyncSettings, fetcher: Fetcher, users_since: datetime | None) -> None:
     """Users, groups, group connections and per-type source detail, for the findings; none in an
     --ids run (it reads only some connections), no users and groups with --no-directory."""
     if settings.ids is not None:
@@ -194,7 +194,7 @@ def _fetch_directory(settings: SyncSettings, fetcher: Fetcher) -> None:
     parts = directory.PARTS if settings.directory else directory.DETAIL
     if not settings.directory:
         fetcher.stats.skipped_parts += [f"{p.kind}: not read (--no-directory)" for p in directory.DIRECTORY]
-    fetcher.fetch_parts(parts)
+    fetcher.fetch_parts(parts, users_since)
     got = fetcher.stats
     read = f"read {got.users_listed} users, {got.groups_listed} groups," if settings.directory else "read"
     details = sum(n for kind, n in got.parts_listed.items() if kind.startswith("sources_"))
@@ -241,6 +241,8 @@ def _guard_deletions(
     if followed.kind == "incremental" and stats.visible_connections is not None:
         visible, unseen = stats.visible_connections, []
         seen[0] = guard.counted(seen[0], visible)
+    seen = [guard.counted(s, stats.parts_visible[s.kind]) if s.kind in stats.incremental_parts else s
+            for s in seen]  # fmt: skip
     guard.record_visibility(settings.db_path, run_id, visible, stats.refused_endpoints)
     guard.decide(
         seen,
@@ -265,7 +267,7 @@ def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult
     def finish(con: duckdb.DuckDBPyConnection, applied: apply.ApplyResult) -> None:
         result.inserted, result.updated = applied.inserted, applied.updated
         result.unchanged, result.deleted = applied.unchanged, applied.deleted
-        found = evaluate.evaluate(con, run_id, db.now(), result.complete_parts)
+        found = evaluate.evaluate(con, run_id, db.now(), [*result.complete_parts, *result.incremental_parts])
         _note_findings(result, found, settings.fail_on)
         runs.record_run(con, run_id, result, found.not_evaluated)
 
@@ -278,6 +280,7 @@ def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult
             run_id=run_id,
             now=db.now(),
             complete_parts=result.complete_parts,
+            incremental_parts=result.incremental_parts,
             finish=finish,
         )
     except duckdb.Error as exc:

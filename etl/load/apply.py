@@ -36,10 +36,12 @@ def apply(
     run_id: str,
     now: datetime,
     complete_parts: Sequence[str] = (),
+    incremental_parts: Sequence[str] = (),
     finish: Callable[[duckdb.DuckDBPyConnection, ApplyResult], None] | None = None,
 ) -> ApplyResult:
     """Apply the staged run in one transaction; `finish` writes the run record inside it."""
-    params = {"now": now, "run_id": run_id, "complete_parts": list(complete_parts)}
+    params = {"now": now, "run_id": run_id, "complete_parts": list(complete_parts),
+              "incremental_parts": list(incremental_parts)}  # fmt: skip
     con.execute(f"ATTACH {db.quote_literal(str(staging))} AS stg (READ_ONLY)")
     try:
         con.execute("BEGIN")

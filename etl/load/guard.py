@@ -83,9 +83,10 @@ def what_was_seen(
 
 
 def counted(connections: Seen, count: int) -> Seen:
-    """What an incremental run saw of connections: it lists only what changed, so the listing's
-    `count` stands for what the token sees (a token that lost its permission is caught that night)."""
-    return replace(connections, visible=count, would_delete=max(0, connections.stored - count))
+    """What an incremental run saw of connections (or users): it lists only what changed, so the
+    listing's `count` stands for what the token sees (a token that lost its permission is caught
+    that night)."""
+    return replace(connections, visible=count, would_delete=max(0, connections.stored - count), listed=True)
 
 
 def _triples(values: list[int]) -> list[tuple[int, int, int]]:

@@ -17,6 +17,7 @@ class Previous:
     """What the runs recorded for one authentik say about the next incremental one."""
 
     watermark: datetime | None  # the last succeeded run's
+    users_watermark: datetime | None  # the same for users
     last_full: datetime | None  # when the last full run that applied its data started
     api_shape: str | None  # the shape the last succeeded run read
 
@@ -36,10 +37,14 @@ def changed_sources(staging: duckdb.DuckDBPyConnection, db_path: Path) -> list[s
     return [slug for (slug,) in rows]
 
 
-def staged_newest(staging: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The highest last_updated of the connections this run staged (None: none has one)."""
-    row = db.first_row(staging, "SELECT max(last_updated) FROM stg_connections")
-    return row[0] if row else None
+def staged_newest(staging: duckdb.DuckDBPyConnection) -> tuple[datetime | None, datetime | None]:
+    """The highest last_updated of the connections, and of the users, this run staged (None: none)."""
+    row = db.first_row(
+        staging, "SELECT (SELECT max(last_updated) FROM stg_connections), "
+        "(SELECT max(last_updated) FROM stg_users)"
+    )  # fmt: skip
+    assert row is not None
+    return row[0], row[1]
 
 
 def record_plan(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, reason: str | None) -> None:

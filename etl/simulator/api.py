@@ -291,8 +291,15 @@ class App:
         return page_window(count, int(page), size)
 
     def _users(self, params: dict[str, str]) -> Reply:
-        """Users 1..max_user in pk order (the order asked for is not simulated)."""
+        """Users 1..max_user in pk order (the order asked for is not simulated); `last_updated__gt`
+        filters from 2025.12 (users have last_updated there), and is ignored before, as DRF does."""
         every, size = self.ds.directory.user_pks(self.ds.max_user()), self._page_size(params)
+        after = params.get("last_updated__gt")
+        if after and self.feat.source_v2:
+            found = self.ds.directory.updated_after(every, after)
+            if found is None:
+                return Reply(400, b'{"last_updated__gt":["Enter a valid date/time."]}', allow=ALLOW_LIST)
+            every = found
         window = self._window(len(every), params.get("page") or "1", size)
         if window is None:
             return detail(404, "Invalid page.", ALLOW_LIST)

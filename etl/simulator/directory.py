@@ -10,12 +10,14 @@ email, users without one.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .index import FIRST_USER, mix64
 from .render import dumps, timestamp
 from .shapes import Features
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T0_US = 1_764_435_682_000_000  # 2025-11-29T17:01:22Z: every user joined before its connections
 ADMINS, ENGINEERING = "authentik Admins", "engineering"
 CONTRACTORS, BREAK_GLASS = "contractors", "break-glass"
@@ -40,7 +42,30 @@ class Directory:
         self.removed: set[int] = set()  # users deleted in authentik (tests)
         self.promoted: set[int] = set()  # users added to "authentik Admins" (tests)
         self.at_least = 0  # users 2..at_least exist even without connections (the bench's --users)
+        self.touched: dict[int, tuple[int, int]] = {}  # pk -> (last_updated, revision): changed users
+        self.clock_us = T0_US + 10**13  # after every generated time (~116 days), one second per touch
         self._rendered: dict[int, str] = {}
+
+    def touch(self, pks: list[int]) -> None:
+        """Change these users as authentik would (a new name, a new last_updated); adding a user to
+        a group (`promoted`) is no such change: authentik leaves the user's last_updated as it was."""
+        self.clock_us += 1_000_000
+        for i, pk in enumerate(pks):
+            self.touched[pk] = (self.clock_us + i, self.touched.get(pk, (0, 0))[1] + 1)
+            self._rendered.pop(pk, None)
+
+    def updated_after(self, pks: range | list[int], text: str) -> list[int] | None:
+        """The users updated after an ISO time (naive: UTC, as authentik's TIME_ZONE); None if unreadable."""
+        try:
+            after = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        after_us = (after.replace(tzinfo=after.tzinfo or UTC) - _EPOCH) // timedelta(microseconds=1)
+        return [pk for pk in pks if self.updated_us(pk) > after_us]
+
+    def updated_us(self, pk: int) -> int:
+        """The user's last_updated (2025.12 shape), in microseconds."""
+        return self.touched.get(pk, (T0_US + pk * 1_000_000 + 2_000, 0))[0]
 
     def user_pks(self, max_user: int) -> range | list[int]:
         """The users the listing shows, in pk order: never AnonymousUser (pk 1), as on a real server."""
@@ -93,7 +118,9 @@ class Directory:
         if self.feat.identifier:
             row["password_change_date"] = timestamp(joined + 1_000)
         if self.feat.source_v2:
-            row["last_updated"] = timestamp(joined + 2_000)
+            row["last_updated"] = timestamp(self.updated_us(pk))
+        if pk in self.touched:
+            row["name"] = f"{row['name']} (r{self.touched[pk][1]})"
         return row
 
     def group(self, name: str, members: list[int]) -> dict[str, Any]:

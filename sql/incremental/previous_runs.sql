@@ -5,6 +5,9 @@ SELECT
     (SELECT watermark FROM sync_runs
      WHERE status = 'succeeded' AND base_url = $base_url AND kind IN ('full', 'incremental')
      ORDER BY started_at DESC LIMIT 1) AS watermark,
+    (SELECT users_watermark FROM sync_runs
+     WHERE status = 'succeeded' AND base_url = $base_url AND kind IN ('full', 'incremental')
+     ORDER BY started_at DESC LIMIT 1) AS users_watermark,
     (SELECT max(started_at) FROM sync_runs
      WHERE status IN ('succeeded', 'partial') AND base_url = $base_url AND kind = 'full') AS last_full,
     (SELECT api_shape FROM sync_runs

@@ -26,7 +26,8 @@ SOURCES = (
 def last_run(db_path) -> dict:
     with duckdb.connect(str(db_path), read_only=True) as con:
         cur = con.execute(
-            "SELECT run_id, status, kind, watermark, full_reason, fetched, visible_connections, deleted "
+            "SELECT run_id, status, kind, watermark, full_reason, fetched, visible_connections, deleted, "
+            "users_watermark, incremental_parts "
             "FROM sync_runs ORDER BY started_at DESC LIMIT 1"
         )
         names = [d[0] for d in cur.description]
@@ -285,3 +286,60 @@ def test_a_token_that_sees_fewer_is_caught_by_an_incremental_run(simulator, db_p
     assert db_rows(db_path, "SELECT count(*) FROM user_source_connections WHERE deleted_at IS NULL") == [
         (300,)
     ]
+
+
+USERS = ("SELECT pk, username, name, email, is_active, is_superuser, type, group_pks, deleted_at IS NULL "
+         "FROM users ORDER BY pk")  # fmt: skip
+
+
+def test_users_are_read_incrementally_and_membership_comes_from_the_groups(simulator, db_path, tmp_path) -> None:
+    dataset = Dataset.generate(connections=300, shape="2025.12", seed=104)
+    sim = simulator(dataset)
+    run_sync(sim, db_path)
+    dataset.directory.touch([30, 31, 32])
+    promoted = 40  # added to "authentik Admins": authentik leaves the user's last_updated as it was
+    assert not db_rows(db_path, "SELECT is_superuser FROM users WHERE pk = ?", [promoted])[0][0]
+    dataset.directory.promoted.add(promoted)
+    # (no margin: the simulated users were all made within 4 minutes, inside the default 5)
+    result = incremental(sim, db_path, mode="list", safety_margin=0.0)
+    assert result.kind == "incremental" and result.incremental_parts == ["users"]
+    assert "users" not in result.complete_parts and result.parts_listed["users"] == 3
+    run = last_run(db_path)
+    assert run["users_watermark"] is not None
+    assert db_rows(db_path, "SELECT name FROM users WHERE pk = 30") == [("User 30 (r1)",)]
+    assert db_rows(db_path, USERS) == db_rows(full_reference(simulator, dataset, tmp_path), USERS)
+    new = db_rows(db_path, "SELECT user_pk FROM security_finding_events e JOIN security_findings_history h "
+                           "USING (finding_id) WHERE e.run_id = ? AND e.event = 'new'", [result.run_id])  # fmt: skip
+    assert (promoted,) in new  # a superuser now: the findings saw it through the groups
+
+
+def test_an_unchanged_incremental_run_reads_no_user(simulator, db_path) -> None:
+    sim = simulator(Dataset.generate(connections=300, shape="2025.12", seed=105))
+    run_sync(sim, db_path)
+    users = db_rows(db_path, USERS)
+    result = incremental(sim, db_path, mode="list", safety_margin=0.0)
+    assert result.parts_listed["users"] == 0 and result.incremental_parts == ["users"]
+    assert db_rows(db_path, USERS) == users
+    assert result.findings_new == {} or sum(result.findings_new.values()) == 0
+
+
+def test_users_deleted_in_authentik_wait_for_the_next_full_run(simulator, db_path) -> None:
+    dataset = Dataset.generate(connections=300, shape="2025.12", seed=106)
+    sim = simulator(dataset)
+    run_sync(sim, db_path)
+    dataset.directory.removed.add(50)
+    incremental(sim, db_path, mode="list")
+    assert db_rows(db_path, "SELECT deleted_at IS NULL FROM users WHERE pk = 50") == [(True,)]
+    incremental(sim, db_path, mode="list", full_every=0.0)
+    assert db_rows(db_path, "SELECT deleted_at IS NULL FROM users WHERE pk = 50") == [(False,)]
+
+
+@pytest.mark.parametrize("shape", ["2025.4", "2024.10"])
+def test_users_without_last_updated_are_read_in_full(simulator, db_path, shape) -> None:
+    dataset = Dataset.generate(connections=300, shape=shape, seed=107)
+    sim = simulator(dataset)
+    run_sync(sim, db_path)
+    dataset.directory.removed.add(50)
+    result = incremental(sim, db_path, mode="list")
+    assert result.incremental_parts == [] and "users" in result.complete_parts
+    assert db_rows(db_path, "SELECT deleted_at IS NULL FROM users WHERE pk = 50") == [(False,)]
