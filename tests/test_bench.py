@@ -47,11 +47,13 @@ def test_real_server_probe_prints_both_tables(simulator, tmp_path) -> None:
     token.write_text(TOKEN + "\n")
     token.chmod(0o600)
     out = run("bench/real_server.py", "--url", sim.url, "--token-file", str(token), "--levels", "1,2",
-              "--retrieves", "40", "--repeat", "1")  # fmt: skip
+              "--retrieves", "40", "--repeat", "1", "--settings=--concurrency 2")  # fmt: skip
     lines = out.splitlines()
     assert [line.split("|")[1].strip() for line in lines if line.startswith(("| 1 ", "| 2 "))] == ["1", "2"]
     for mode in ("retrieve", "list"):
-        [row] = [line for line in lines if line.startswith(f"| `--mode {mode}`")]
-        cells = [c.strip() for c in row.split("|")[1:-1]]
-        assert float(cells[1]) > 0 and cells[2].endswith("x") and cells[3] == "0"
+        for settings in ("` (defaults)", " --concurrency 2`"):
+            [row] = [line for line in lines if line.startswith(f"| `--mode {mode}{settings}")]
+            cells = [c.strip() for c in row.split("|")[1:-1]]
+            # while fetching, of the best saturated rate, the whole run (slower: users, findings), failed
+            assert float(cells[1]) >= float(cells[3]) > 0 and cells[2].endswith("x") and cells[4] == "0"
     assert TOKEN not in out

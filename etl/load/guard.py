@@ -58,17 +58,18 @@ class Seen:
 
 
 def what_was_seen(
-    staging: duckdb.DuckDBPyConnection, db_path: Path, result: SyncResult
+    staging: duckdb.DuckDBPyConnection, db_path: Path, result: SyncResult, *, unseen: bool = True
 ) -> tuple[list[Seen], list[int]]:
     """What the run saw of each stored kind (sql/deletion_guard.sql, on the staging database with the
-    main one attached read-only), and the live connections its listing did not return."""
+    main one attached read-only), and the live connections its listing did not return (none asked
+    for by an incremental run: it listed only what changed)."""
     staging.execute(f"ATTACH {db.quote_literal(str(db_path))} AS target (READ_ONLY)")
     try:
         counts = db.first_row(staging, sqlfiles.read("deletion_guard.sql"))
         rows = staging.execute(
             "SELECT pk FROM target.user_source_connections WHERE deleted_at IS NULL "
             "AND pk NOT IN (SELECT pk FROM stg_seen) ORDER BY pk"
-        ).fetchall()
+        ).fetchall() if unseen else []  # fmt: skip
     finally:
         staging.execute("DETACH target")
     assert counts is not None

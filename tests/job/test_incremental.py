@@ -292,7 +292,9 @@ USERS = ("SELECT pk, username, name, email, is_active, is_superuser, type, group
          "FROM users ORDER BY pk")  # fmt: skip
 
 
-def test_users_are_read_incrementally_and_membership_comes_from_the_groups(simulator, db_path, tmp_path) -> None:
+def test_users_are_read_incrementally_and_membership_comes_from_the_groups(
+    simulator, db_path, tmp_path
+) -> None:
     dataset = Dataset.generate(connections=300, shape="2025.12", seed=104)
     sim = simulator(dataset)
     run_sync(sim, db_path)
@@ -308,8 +310,9 @@ def test_users_are_read_incrementally_and_membership_comes_from_the_groups(simul
     assert run["users_watermark"] is not None
     assert db_rows(db_path, "SELECT name FROM users WHERE pk = 30") == [("User 30 (r1)",)]
     assert db_rows(db_path, USERS) == db_rows(full_reference(simulator, dataset, tmp_path), USERS)
-    new = db_rows(db_path, "SELECT user_pk FROM security_finding_events e JOIN security_findings_history h "
-                           "USING (finding_id) WHERE e.run_id = ? AND e.event = 'new'", [result.run_id])  # fmt: skip
+    events = ("SELECT user_pk FROM security_finding_events e JOIN security_findings_history h "
+              "USING (finding_id) WHERE e.run_id = ? AND e.event = 'new'")  # fmt: skip
+    new = db_rows(db_path, events, [result.run_id])
     assert (promoted,) in new  # a superuser now: the findings saw it through the groups
 
 
