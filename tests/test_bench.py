@@ -54,6 +54,8 @@ def test_real_server_probe_prints_both_tables(simulator, tmp_path) -> None:
         for settings in ("` (defaults)", " --concurrency 2`"):
             [row] = [line for line in lines if line.startswith(f"| `--mode {mode}{settings}")]
             cells = [c.strip() for c in row.split("|")[1:-1]]
-            # while fetching, of the best saturated rate, the whole run (slower: users, findings), failed
-            assert float(cells[1]) >= float(cells[3]) > 0 and cells[2].endswith("x") and cells[4] == "0"
+            # while fetching, of the best saturated rate, of the ceiling, the whole run (slower: users,
+            # findings), failed
+            assert float(cells[1]) >= float(cells[4]) > 0 and cells[2].endswith("x") and cells[5] == "0"
+            assert float(cells[3].removesuffix("x")) >= float(cells[2].removesuffix("x"))
     assert TOKEN not in out
