@@ -47,6 +47,24 @@ class Changes:
     walks: int = 0
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """What one walk needs: where to list, from when, how many pages at once, where items go."""
+
+    client: AuthentikClient
+    path: str
+    since: datetime
+    page_size: int
+    in_flight: int
+    call: Callable[[Callable[[], Page]], Page]
+    on_items: Callable[[list[Any]], None]
+
+    def page(self, number: int) -> Page:
+        return self.call(
+            lambda: fetch_page(self.client, self.path, number, self.page_size, {"ordering": ORDERING})
+        )
+
+
 def walk_changed(
     client: AuthentikClient,
     path: str,
@@ -58,35 +76,22 @@ def walk_changed(
     on_items: Callable[[list[Any]], None],
 ) -> Changes:
     """Hand every item with last_updated >= since to `on_items`, newest first; raise NotIncremental."""
-    changes = Changes()
+    walk, changes = _Walk(client, path, since, page_size, in_flight, call, on_items), Changes()
     for _ in range(WALKS):
         changes.walks += 1
-        if _walk_once(client, path, since, page_size, in_flight, call, on_items, changes):
+        if _walk_once(walk, changes):
             return changes
     raise NotIncremental(f"the connection list kept changing while paging ({WALKS} walks)")
 
 
-def _walk_once(
-    client: AuthentikClient,
-    path: str,
-    since: datetime,
-    page_size: int,
-    in_flight: int,
-    call: Callable[[Callable[[], Page]], Page],
-    on_items: Callable[[list[Any]], None],
-    changes: Changes,
-) -> bool:
+def _walk_once(walk: _Walk, changes: Changes) -> bool:
     """One walk from page 1; False when the listing's count moved while paging (walk again)."""
-
-    def page(number: int) -> Page:
-        return call(lambda: fetch_page(client, path, number, page_size, {"ordering": ORDERING}))
-
     order = _Order()
     first_count: int | None = None
-    with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="changes") as pool:
+    with ThreadPoolExecutor(max(1, walk.in_flight), thread_name_prefix="changes") as pool:
         ahead: deque[Future[Page]] = deque()
         pages = numbers(1)
-        ahead.append(pool.submit(page, next(pages)))
+        ahead.append(pool.submit(walk.page, next(pages)))
         while ahead:
             try:
                 got = ahead.popleft().result()
@@ -99,20 +104,20 @@ def _walk_once(
             elif got.count != first_count:
                 _cancel(ahead)
                 return False
-            wanted, reached = order.check(got.results, since)
+            wanted, reached = order.check(got.results, walk.since)
             changes.items += len(wanted)
             changes.newest = max(filter(None, (changes.newest, order.newest)), default=None)
             if wanted:
-                on_items(wanted)
+                walk.on_items(wanted)
             if reached or not got.next:
                 _cancel(ahead)
                 return True
             # Read ahead: up to in_flight pages, while the walk has not reached `since`.
-            while len(ahead) < in_flight:
+            while len(ahead) < walk.in_flight:
                 number = next(pages)
                 if number > got.total_pages:
                     break
-                ahead.append(pool.submit(page, number))
+                ahead.append(pool.submit(walk.page, number))
     return True
 
 
