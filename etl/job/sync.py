@@ -236,12 +236,11 @@ def _guard_deletions(
     of the ids the listing missed, so a refused run ends in seconds); the ids to check. An
     incremental run checks none (it deletes nothing) but its listing's count is guarded all the same."""
     stager.flush()
-    incremental = followed.kind == "incremental" and stats.visible_connections is not None
-    seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats, unseen=not incremental)
+    counted = stats.visible_connections if followed.kind == "incremental" else None
+    seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats, unseen=counted is None)
     visible = stats.discovered
-    if incremental and stats.visible_connections is not None:
-        visible = stats.visible_connections
-        seen[0] = guard.counted(seen[0], visible)
+    if counted is not None:
+        visible, seen[0] = counted, guard.counted(seen[0], counted)
     seen = [guard.counted(s, stats.parts_visible[s.kind]) if s.kind in stats.incremental_parts else s
             for s in seen]  # fmt: skip
     guard.record_visibility(settings.db_path, run_id, visible, stats.refused_endpoints)
