@@ -43,8 +43,6 @@ class Changes:
     count: int = 0  # the listing's count (every connection the token may see)
     pages: int = 0  # pages read, in every walk
     items: int = 0  # items handed over (changed since `since`, repeats included)
-    newest: datetime | None = None  # the highest last_updated seen
-    walks: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,6 @@ def walk_changed(
     """Hand every item with last_updated >= since to `on_items`, newest first; raise NotIncremental."""
     walk, changes = _Walk(client, path, since, page_size, in_flight, call, on_items), Changes()
     for _ in range(WALKS):
-        changes.walks += 1
         if _walk_once(walk, changes):
             return changes
     raise NotIncremental(f"the connection list kept changing while paging ({WALKS} walks)")
@@ -106,7 +103,6 @@ def _walk_once(walk: _Walk, changes: Changes) -> bool:
                 return False
             wanted, reached = order.check(got.results, walk.since)
             changes.items += len(wanted)
-            changes.newest = max(filter(None, (changes.newest, order.newest)), default=None)
             if wanted:
                 walk.on_items(wanted)
             if reached or not got.next:
@@ -131,7 +127,6 @@ class _Order:
 
     def __init__(self) -> None:
         self.last: tuple[datetime, int] | None = None
-        self.newest: datetime | None = None
 
     def check(self, items: list[Any], since: datetime) -> tuple[list[Any], bool]:
         """The items changed since `since`, and whether the page reached back past it."""
@@ -143,8 +138,6 @@ class _Order:
                     "the server did not honour ordering=-last_updated,pk (the list is not newest first)"
                 )
             self.last = key
-            if self.newest is None:
-                self.newest = key[0]
             if key[0] < since:
                 return wanted, True
             wanted.append(item)
