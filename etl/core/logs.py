@@ -6,9 +6,13 @@ import contextlib
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from authentik_etl.core.results import SyncResult
 
 _CONTEXT_KEYS = ("run_id", "stage", "counts", "seconds", "status")
 _context: dict[str, Any] = {}
@@ -87,3 +91,13 @@ def setup(fmt: str = "text", level: str = "INFO", secrets: list[str] | None = No
     root.setLevel(level)
     for noisy in ("urllib3", "requests"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def stage_done(stage: str, clock: float, stats: SyncResult | None, what: str) -> None:
+    """One line when a stage of the sync ends: what it did and how long it took (the JSON log
+    also carries the stage, its seconds and, given the run's stats, its counts)."""
+    seconds = time.monotonic() - clock
+    counts = None if stats is None else {"fetched": stats.fetched, "failed": stats.failed, "gone": stats.gone}
+    logging.getLogger("authentik_etl.job.sync").info(
+        "%s in %.1fs", what, seconds, extra={"stage": stage, "seconds": round(seconds, 3), "counts": counts}
+    )

@@ -1,4 +1,4 @@
-"""The nightly job: lock, fetch into staging, apply in one transaction, record the run."""
+"""The nightly job: lock, fetch into staging, then apply it in one transaction (job/applying.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
@@ -19,6 +18,7 @@ from authentik_etl.core.errors import (
     AuthError,
     InterruptedRun,
 )
+from authentik_etl.core.logs import stage_done
 from authentik_etl.core.results import SyncResult
 from authentik_etl.core.settings import SyncSettings
 from authentik_etl.extract import directory
@@ -28,9 +28,8 @@ from authentik_etl.extract.fetching import Fetcher
 from authentik_etl.extract.pacing import Pacer
 from authentik_etl.extract.probe import probe
 from authentik_etl.extract.retry import RetryPolicy
-from authentik_etl.findings import evaluate, rules
-from authentik_etl.job import plan, runs
-from authentik_etl.load import apply, db, guard, incremental, staging
+from authentik_etl.job import applying, plan, runs
+from authentik_etl.load import db, incremental, staging
 from authentik_etl.load.runlock import RunLock
 
 log = logging.getLogger(__name__)
@@ -158,14 +157,14 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch, chosen:
         clock = time.monotonic()
         followed = plan.fetch(settings, fetcher, stager, chosen)
         stats = fetcher.stats
-        _stage_done("fetch", clock, stats, _fetched(stats, followed))
+        stage_done("fetch", clock, stats, _fetched(stats, followed))
         _fetch_directory(settings, fetcher, followed.users_since(settings.safety_margin))
         if settings.ids is None:
-            unseen = _guard_deletions(settings, run_id, stager, stats, fetch.release, followed)
+            unseen = applying.guard_deletions(settings, run_id, stager, stats, fetch.release, followed)
         if settings.ids is None and followed.kind == "full":
             clock = time.monotonic()
             fetcher.verify(unseen)
-            _stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
+            stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
         stager.flush()  # the writer thread is done with the staging connection
         plan.note(stats, followed, incremental.staged_newest(stager.con))
         stats.http = dict(client.status_counts)
@@ -174,7 +173,7 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch, chosen:
             raise InterruptedRun("interrupted: nothing applied")
     finally:
         stager.close()
-    return _apply(settings, run_id, staged, stats)
+    return applying.apply_run(settings, run_id, staged, stats)
 
 
 def _fetched(stats: SyncResult, followed: plan.Plan) -> str:
@@ -198,18 +197,8 @@ def _fetch_directory(settings: SyncSettings, fetcher: Fetcher, users_since: date
     got = fetcher.stats
     read = f"read {got.users_listed} users, {got.groups_listed} groups," if settings.directory else "read"
     details = sum(n for kind, n in got.parts_listed.items() if kind.startswith("sources_"))
-    _stage_done("directory", clock, None, f"{read} {got.parts_listed.get('group_connections', 0)} group "
+    stage_done("directory", clock, None, f"{read} {got.parts_listed.get('group_connections', 0)} group "
                 f"connections, {details} per-type source details")  # fmt: skip
-
-
-def _complete_parts(settings: SyncSettings, result: SyncResult) -> None:
-    """What the findings may evaluate: every listing this run read in full."""
-    if settings.ids is None and not result.partial:
-        result.complete_parts.append("connections")
-    if settings.ids is None and result.sources_complete:
-        result.complete_parts.append("sources")
-    if all(p.kind in result.complete_parts for p in directory.DETAIL if p.kind.startswith("sources_")):
-        result.complete_parts.append("source_details")
 
 
 def _settled(limit: AimdLimit) -> int:
@@ -222,87 +211,3 @@ def _settled(limit: AimdLimit) -> int:
         fastest,
     )
     return limit.current
-
-
-def _guard_deletions(
-    settings: SyncSettings,
-    run_id: str,
-    stager: staging.Stager,
-    stats: SyncResult,
-    release: str | None,
-    followed: plan.Plan,
-) -> list[int]:
-    """Record what the run saw, then let the deletion guard stop it (before the one-by-one check
-    of the ids the listing missed, so a refused run ends in seconds); the ids to check. An
-    incremental run checks none (it deletes nothing) but its listing's count is guarded all the same."""
-    stager.flush()
-    counted = stats.visible_connections if followed.kind == "incremental" else None
-    seen, unseen = guard.what_was_seen(stager.con, settings.db_path, stats, unseen=counted is None)
-    visible = stats.discovered
-    if counted is not None:
-        visible, seen[0] = counted, guard.counted(seen[0], counted)
-    seen = [guard.counted(s, stats.parts_visible[s.kind]) if s.kind in stats.incremental_parts else s
-            for s in seen]  # fmt: skip
-    guard.record_visibility(settings.db_path, run_id, visible, stats.refused_endpoints)
-    guard.decide(
-        seen,
-        stats.refused_endpoints,
-        settings.max_delete,
-        allow_mass_delete=settings.allow_mass_delete,
-        release=release,
-    )
-    return unseen
-
-
-def _apply(settings: SyncSettings, run_id: str, staged: Path, result: SyncResult) -> SyncResult:
-    _complete_parts(settings, result)
-    result.status = "partial" if result.partial else "succeeded"
-    if settings.ids is not None:
-        result.visible_connections = None
-    elif result.kind != "incremental":
-        result.visible_connections = result.discovered
-    if result.partial:
-        result.error = f"{result.failed} connection(s) failed, {result.discovery_errors} list page(s) failed"
-
-    def finish(con: duckdb.DuckDBPyConnection, applied: apply.ApplyResult) -> None:
-        result.inserted, result.updated = applied.inserted, applied.updated
-        result.unchanged, result.deleted = applied.unchanged, applied.deleted
-        found = evaluate.evaluate(con, run_id, db.now(), [*result.complete_parts, *result.incremental_parts])
-        _note_findings(result, found, settings.fail_on)
-        runs.record_run(con, run_id, result, found.not_evaluated)
-
-    clock = time.monotonic()
-    con = db.connect(settings.db_path, wait=db.OPEN_WAIT_SECONDS, config=db.SYNC_SETTINGS)
-    try:
-        apply.apply(
-            con,
-            staged,
-            run_id=run_id,
-            now=db.now(),
-            complete_parts=result.complete_parts,
-            incremental_parts=result.incremental_parts,
-            finish=finish,
-        )
-    except duckdb.Error as exc:
-        raise runs.storage_error(settings.db_path, exc) from None
-    finally:
-        con.close()
-    _stage_done("apply", clock, None, "applied in one transaction")
-    return result
-
-
-def _note_findings(result: SyncResult, found: evaluate.Evaluation, fail_on: str | None) -> None:
-    result.findings_new, result.findings_open = found.new, found.current
-    if fail_on is not None:
-        result.fail_on_hit = sum(n for sev, n in found.new.items() if sev in rules.at_least(fail_on))
-    new, skipped = sum(found.new.values()), ", ".join(found.not_evaluated)
-    log.info("findings: %d current, %d new, %d resolved%s", sum(found.current.values()), new, found.resolved,
-             f" (not evaluated: {skipped})" if skipped else "")  # fmt: skip
-
-
-def _stage_done(stage: str, clock: float, stats: SyncResult | None, what: str) -> None:
-    seconds = time.monotonic() - clock
-    counts = None if stats is None else {"fetched": stats.fetched, "failed": stats.failed, "gone": stats.gone}
-    log.info(
-        "%s in %.1fs", what, seconds, extra={"stage": stage, "seconds": round(seconds, 3), "counts": counts}
-    )
