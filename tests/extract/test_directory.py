@@ -6,6 +6,8 @@ import json
 
 import pytest
 from conftest import RELEASES, sample_json
+from hypothesis import given
+from hypothesis import strategies as st
 
 from authentik_etl.extract import directory
 from authentik_etl.extract.models import PayloadError
@@ -77,3 +79,25 @@ def test_a_page_with_one_bad_user_keeps_the_others_and_names_the_bad_one() -> No
     parsed = directory.page_parser(directory.User)([*good, bad])
     assert [u.pk for u in parsed[:-1]] == [u["pk"] for u in good]
     assert isinstance(parsed[-1], PayloadError) and "pk" in str(parsed[-1])
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+_BASE_USER = sample_json("2025.12.4", "core_users_page")["results"][1]
+_NEW_FIELD = st.text(min_size=1, max_size=12).filter(lambda key: key not in _BASE_USER)
+
+
+@given(extra=st.dictionaries(_NEW_FIELD, _JSON, max_size=5),
+       dropped=st.dictionaries(st.sampled_from(directory.DROPPED_USER_FIELDS), _JSON))  # fmt: skip
+def test_the_payload_is_the_object_minus_the_dropped_fields(extra: dict, dropped: dict) -> None:
+    """Fields the model does not know (a later release's) are ignored by it but kept in the payload,
+    in the order authentik sent them; attributes and the embedded copies never are."""
+    raw = {**_BASE_USER, **extra, **dropped}
+    payload = json.loads(directory.user_row(directory.parse_user(raw), raw)["payload"])
+    kept = {k: v for k, v in raw.items() if k not in directory.DROPPED_USER_FIELDS}
+    assert payload == kept and list(payload) == list(kept)
