@@ -59,3 +59,10 @@ def test_real_server_probe_prints_both_tables(simulator, tmp_path) -> None:
             assert float(cells[1]) >= float(cells[4]) > 0 and cells[2].endswith("x") and cells[5] == "0"
             assert float(cells[3].removesuffix("x")) >= float(cells[2].removesuffix("x"))
     assert TOKEN not in out
+
+
+def test_findings_bench_prints_both_rows_and_the_overhead() -> None:
+    out = run(str(BENCH / "findings.py"), "--users", "300", "--connections", "300", "--repeat", "1")
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "layers" not in line]
+    assert len(rows) == 2 and all(len(row.strip("|").split("|")) == 6 for row in rows)
+    assert "overhead:" in out and "target at most 1.20x" in out
