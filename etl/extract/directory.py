@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from pydantic_core import to_json
 
 from authentik_etl.extract import sourcetypes
 from authentik_etl.extract.models import PayloadError, _describe, dump_payload
@@ -29,9 +28,9 @@ GROUPS_PATH = "/core/groups/"
 GROUP_CONNECTIONS_PATH = "/sources/group_connections/all/"  # 2025.4 on (a 404 before)
 # Never stored: free-form data (may hold secrets), and what is only a copy of another listing.
 DROPPED_USER_FIELDS = ("attributes", "groups_obj", "roles_obj")
-_DROPPED_USER_KEYS = set(DROPPED_USER_FIELDS)
 DROPPED_GROUP_FIELDS = ("attributes", "users", "users_obj", "parents_obj", "children_obj", "roles_obj",
                         "inherited_roles_obj")  # fmt: skip
+_DROPPED_USER_KEYS, _DROPPED_GROUP_KEYS = frozenset(DROPPED_USER_FIELDS), frozenset(DROPPED_GROUP_FIELDS)
 
 
 class User(BaseModel):
@@ -131,7 +130,7 @@ def user_row(user: User, raw: dict[str, Any]) -> dict[str, Any]:
         "date_joined": user.date_joined,
         "last_updated": user.last_updated,
         "group_pks": sorted(raw.get("groups") or []),  # validated UUIDs, as text, in one order
-        "payload": to_json(raw, exclude=_DROPPED_USER_KEYS).decode("utf-8"),  # as dump_payload, minus those
+        "payload": dump_payload(raw, exclude=_DROPPED_USER_KEYS),
     }
 
 
@@ -144,7 +143,7 @@ def group_row(group: Group, raw: dict[str, Any]) -> dict[str, Any]:
         "is_superuser": group.is_superuser,
         "parent_pks": [str(pk) for pk in group.parent_pks],
         "member_count": len(group.users),
-        "payload": dump_payload({k: v for k, v in raw.items() if k not in DROPPED_GROUP_FIELDS}),
+        "payload": dump_payload(raw, exclude=_DROPPED_GROUP_KEYS),
         "member_pks": list(group.users),
     }
 

@@ -156,9 +156,10 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
 
 
-def dump_payload(payload: Any) -> str:
-    """Compact JSON, as authentik (Django REST framework) renders it (key order kept, UTF-8)."""
-    return pydantic_core.to_json(payload).decode("utf-8")
+def dump_payload(payload: Any, exclude: frozenset[str] | None = None) -> str:
+    """Compact JSON, as authentik (Django REST framework) renders it (key order kept, UTF-8);
+    `exclude`: top-level keys of an object left out (no copy of the object is made)."""
+    return pydantic_core.to_json(payload, exclude=exclude).decode("utf-8")
 
 
 def connection_row(conn: Connection, payload: str) -> dict[str, Any]:
