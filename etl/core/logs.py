@@ -93,11 +93,11 @@ def setup(fmt: str = "text", level: str = "INFO", secrets: list[str] | None = No
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def stage_done(stage: str, clock: float, stats: SyncResult | None, what: str) -> None:
-    """One line when a stage of the sync ends: what it did and how long it took (the JSON log
-    also carries the stage, its seconds and, given the run's stats, its counts)."""
+def stage_done(log: logging.Logger, stage: str, clock: float, stats: SyncResult | None, what: str) -> None:
+    """One line on `log` when a stage of the sync ends: what it did and how long it took (the JSON
+    log also carries the stage, its seconds and, given the run's stats, its counts)."""
     seconds = time.monotonic() - clock
     counts = None if stats is None else {"fetched": stats.fetched, "failed": stats.failed, "gone": stats.gone}
-    logging.getLogger("authentik_etl.job.sync").info(
+    log.info(
         "%s in %.1fs", what, seconds, extra={"stage": stage, "seconds": round(seconds, 3), "counts": counts}
     )

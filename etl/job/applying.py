@@ -18,6 +18,7 @@ from authentik_etl.findings import evaluate, rules
 from authentik_etl.job import plan, runs
 from authentik_etl.load import apply, db, guard, staging
 
+# The sync's own logger name: the JSON log shows it ("logger"), and these lines were always the sync's.
 log = logging.getLogger("authentik_etl.job.sync")
 
 
@@ -85,7 +86,7 @@ def apply_run(settings: SyncSettings, run_id: str, staged: Path, result: SyncRes
         raise runs.storage_error(settings.db_path, exc) from None
     finally:
         con.close()
-    stage_done("apply", clock, None, "applied in one transaction")
+    stage_done(log, "apply", clock, None, "applied in one transaction")
     return result
 
 

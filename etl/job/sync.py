@@ -157,14 +157,15 @@ def _fetch_and_apply(settings: SyncSettings, run_id: str, fetch: _Fetch, chosen:
         clock = time.monotonic()
         followed = plan.fetch(settings, fetcher, stager, chosen)
         stats = fetcher.stats
-        stage_done("fetch", clock, stats, _fetched(stats, followed))
+        stage_done(log, "fetch", clock, stats, _fetched(stats, followed))
         _fetch_directory(settings, fetcher, followed.users_since(settings.safety_margin))
         if settings.ids is None:
             unseen = applying.guard_deletions(settings, run_id, stager, stats, fetch.release, followed)
         if settings.ids is None and followed.kind == "full":
             clock = time.monotonic()
             fetcher.verify(unseen)
-            stage_done("verify", clock, stats, f"checked {stats.verified} connection(s) the listing missed")
+            checked = f"checked {stats.verified} connection(s) the listing missed"
+            stage_done(log, "verify", clock, stats, checked)
         stager.flush()  # the writer thread is done with the staging connection
         plan.note(stats, followed, incremental.staged_newest(stager.con))
         stats.http = dict(client.status_counts)
@@ -197,8 +198,8 @@ def _fetch_directory(settings: SyncSettings, fetcher: Fetcher, users_since: date
     got = fetcher.stats
     read = f"read {got.users_listed} users, {got.groups_listed} groups," if settings.directory else "read"
     details = sum(n for kind, n in got.parts_listed.items() if kind.startswith("sources_"))
-    stage_done("directory", clock, None, f"{read} {got.parts_listed.get('group_connections', 0)} group "
-                f"connections, {details} per-type source details")  # fmt: skip
+    stage_done(log, "directory", clock, None, f"{read} {got.parts_listed.get('group_connections', 0)} group "
+               f"connections, {details} per-type source details")  # fmt: skip
 
 
 def _settled(limit: AimdLimit) -> int:
