@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from authentik_etl.core import configfile
-from authentik_etl.core.options import Option, for_command
+from authentik_etl.core.options import Option, for_command, parse_level
 
 
 def add_options(sub: argparse.ArgumentParser, command: str) -> None:
@@ -28,12 +28,19 @@ def _kwargs(option: Option) -> dict[str, Any]:
     if option.kind == "bool":
         return {"action": "store_true", "help": text}
     kwargs: dict[str, Any] = {"help": text, "metavar": option.metavar}
-    if option.kind in ("int", "float"):
-        kwargs["type"] = int if option.kind == "int" else float
+    if option.kind in ("int", "float", "level"):
+        kwargs["type"] = {"int": int, "float": float, "level": _level}[option.kind]
     if option.choices:
         kwargs["choices"] = option.choices
         kwargs.pop("metavar")
     return kwargs
+
+
+def _level(text: str) -> int | str:
+    try:
+        return parse_level(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a number") from None
 
 
 def resolve(args: argparse.Namespace, command: str) -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from authentik_etl.core.errors import ConfigError
-from authentik_etl.core.options import BY_KEY, Option, for_command
+from authentik_etl.core.options import AUTO, BY_KEY, Option, for_command, parse_level
 
 CONFIG_ENV = "AUTHENTIK_ETL_CONFIG"
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
-_TYPE_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}
+_TYPE_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
+               "level": '"auto" or an integer'}  # fmt: skip
 
 
 def load(path: str) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def _typed(option: Option, value: Any, where: str) -> Any:
         "int": isinstance(value, int) and not isinstance(value, bool),
         "float": isinstance(value, int | float) and not isinstance(value, bool),
         "bool": isinstance(value, bool),
+        "level": (type(value) is int) or value == AUTO,
     }.get(kind, isinstance(value, str) or (option.key == "max_delete" and type(value) is int))
     if not ok:
         want = _TYPE_NAMES.get(kind, "a string")
@@ -74,6 +76,8 @@ def from_env(option: Option, text: str) -> Any:
     try:
         if option.kind == "int":
             return int(text)
+        if option.kind == "level":
+            return parse_level(text)
         if option.kind == "float":
             return float(text)  # ranges (nan, inf, 0) are checked by the settings, as for flags
     except ValueError:

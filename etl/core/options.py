@@ -16,7 +16,14 @@ SYNC = ("sync",)
 DATABASE = ("sync", "report", "query", "export", "status", "views", "findings")
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 EVERY = (*DATABASE, "demo")
-KINDS = ("str", "int", "float", "bool", "choice")
+KINDS = ("str", "int", "float", "bool", "choice", "level")  # level: "auto" or an integer
+AUTO = "auto"
+
+
+def parse_level(text: str) -> int | str:
+    """A "level" option's text: "auto", or an integer (ValueError otherwise)."""
+    text = text.strip().lower()
+    return AUTO if text == AUTO else int(text)
 
 
 @dataclass(frozen=True)
@@ -68,9 +75,12 @@ OPTIONS: tuple[Option, ...] = (
     _o("ids", "only these connection ids, e.g. 3,7,10-20 (no deletion marking)",
        doc="only these connection ids (`3,7,10-20`). Nothing is marked deleted except ids that answer 404"),
     _o("ids_file", "file with one connection id per line, - for stdin"),
-    _o("concurrency", "requests in flight (1-64)", kind="int", default=4,
-       doc="requests in flight (1-64). 4 suits a single authentik server: at 8 and more it starts resetting "
-       "connections"),
+    _o("concurrency", "requests in flight: auto (find the fastest, 1-8) or a fixed 1-64", kind="level",
+       default=AUTO, metavar="auto|N",
+       doc="requests in flight. `auto` (the default) holds the number, from 1 to 8, at which the server "
+       "answers the most per second: it measures answers per second at its level and the next ones up and "
+       "down, moves where it is faster, and checks again as the night goes on (`etl/extract/seeking.py`); "
+       "where it settled is logged and kept in `sync_runs.concurrency`. A number fixes it (1-64)"),
     _o("adaptive_concurrency", "find the concurrency the server takes (AIMD), up to --concurrency",
        kind="bool", default=False,
        doc="let the sync find how many requests in flight the server takes, from 1 up to `--concurrency`: "

@@ -18,6 +18,7 @@ PERCENT_FLOOR_ROWS = 10
 _LIMIT = re.compile(r"([0-9]{1,12})(%?)")
 
 MAX_RPS_LIMIT = 10_000.0
+AUTO_CONCURRENCY_MAXIMUM = 8  # the most in flight `--concurrency auto` tries: kind to a shared server
 
 
 def check_max_rps(value: float | None) -> None:
@@ -63,7 +64,8 @@ class SyncSettings:
     db_path: Path
     mode: str = "retrieve"
     ids: list[int] | None = None
-    concurrency: int = 4
+    concurrency: int = 4  # requests in flight; with auto_concurrency, the most it may try
+    auto_concurrency: bool = False  # --concurrency auto (the command's default): seek the fastest level
     timeout: float = 30.0
     connect_timeout: float = 10.0
     max_attempts: int = 5
@@ -134,6 +136,7 @@ def sync_settings(
         db_path=config.resolve_db_path(values["db"], {}),
         ids=ids,
         adaptive=values["adaptive_concurrency"],
+        **parse_concurrency(values["concurrency"]),
         directory=not values["no_directory"],
         max_delete=DeleteLimit.parse(str(values["max_delete"])),
         full_every=_duration("--full-every", values["full_every"]),
@@ -145,9 +148,17 @@ def sync_settings(
     )
 
 
-_SAME_NAME = ("mode", "concurrency", "timeout", "max_attempts", "page_size", "max_rps", "allow_mass_delete",
+_SAME_NAME = ("mode", "timeout", "max_attempts", "page_size", "max_rps", "allow_mass_delete",
               "export_format", "export_keep", "export_partition_by", "ping_url", "fail_on",
               "incremental")  # fmt: skip
+
+
+def parse_concurrency(value: int | str) -> dict[str, Any]:
+    """`--concurrency`: "auto" (seek the fastest level, up to AUTO_CONCURRENCY_MAXIMUM) or a number
+    (checked in range by SyncSettings)."""
+    if value == "auto":
+        return {"concurrency": AUTO_CONCURRENCY_MAXIMUM, "auto_concurrency": True}
+    return {"concurrency": int(value), "auto_concurrency": False}
 
 
 def _path(value: str | None) -> Path | None:

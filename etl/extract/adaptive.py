@@ -10,11 +10,30 @@ stays between 1 and `--concurrency`; the run record keeps where it ended (`sync_
 from __future__ import annotations
 
 import threading
+from typing import Protocol
 
 BACKOFF = 0.5  # on 429, 503 or a failed connection
 EASE = 0.9  # on a latency rising above tolerance x the baseline
 TOLERANCE = 1.5
 NOISE_SECONDS = 0.005  # latencies this close to the baseline are never "rising" (loopback jitter)
+
+
+class Limit(Protocol):
+    """What the client and the fetch need of an adaptive limit (AimdLimit, seeking.ThroughputSeeker)."""
+
+    maximum: int
+    peak: float | int
+    baseline: float | None
+
+    @property
+    def current(self) -> int: ...  # requests allowed in flight now
+
+    @property
+    def held(self) -> int: ...  # where it settled
+
+    def started(self) -> None: ...
+
+    def record(self, seconds: float, *, overloaded: bool = False) -> None: ...
 
 
 class AimdLimit:
@@ -32,6 +51,13 @@ class AimdLimit:
     @property
     def current(self) -> int:
         return int(self.limit)
+
+    @property
+    def held(self) -> int:
+        return self.current
+
+    def started(self) -> None:
+        """A request starts (the AIMD needs only the answers)."""
 
     def record(self, seconds: float, *, overloaded: bool = False) -> None:
         """One answer (or failure) that took `seconds`; `overloaded` for 429, 503 and resets."""

@@ -43,7 +43,7 @@ from authentik_etl.core.errors import (
     NotFoundError,
     RetriableApiError,
 )
-from authentik_etl.extract.adaptive import AimdLimit
+from authentik_etl.extract.adaptive import Limit
 from authentik_etl.extract.pacing import Pacer
 from authentik_etl.extract.retry import parse_retry_after
 
@@ -68,12 +68,12 @@ class AuthentikClient:
         ca_bundle: str | None = None,
         user_agent: str = f"authentik-etl/{__version__}",
         pacer: Pacer | None = None,
-        limit: AimdLimit | None = None,
+        limit: Limit | None = None,
     ) -> None:
         self.api_root = base_url.rstrip("/") + API_PREFIX
         self._token = token
         self._pacer = pacer
-        self._limit = limit  # told every answer's latency (adaptive concurrency)
+        self._limit = limit  # told of every request and answer (adaptive concurrency)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": user_agent}
         self.pool = make_pool(
             self.api_root,
@@ -94,6 +94,8 @@ class AuthentikClient:
         target = f"{url}?{urlencode(params)}" if params else url
         if self._pacer is not None:
             self._pacer.wait()
+        if self._limit is not None:
+            self._limit.started()
         start = time.monotonic()
         try:
             response = self.pool.request("GET", target, redirect=False, retries=False)

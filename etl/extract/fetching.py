@@ -19,7 +19,7 @@ from authentik_etl.core.config import API_PREFIX
 from authentik_etl.core.errors import ApiError, AuthError, InterruptedRun, NotFoundError
 from authentik_etl.core.results import SyncResult
 from authentik_etl.extract import models
-from authentik_etl.extract.adaptive import AimdLimit
+from authentik_etl.extract.adaptive import Limit
 from authentik_etl.extract.client import AuthentikClient
 from authentik_etl.extract.dispatch import Dispatcher
 from authentik_etl.extract.pagination import CONNECTIONS_PATH, SOURCES_PATH, fetch_all, fetch_page
@@ -42,7 +42,7 @@ class Fetcher(PartListings):
         policy: RetryPolicy | None = None,
         cancel: threading.Event | None = None,
         on_progress: Callable[[int, int], None] | None = None,
-        limit: AimdLimit | None = None,
+        limit: Limit | None = None,
         stats: SyncResult | None = None,
     ) -> None:
         self.client, self.stager, self.mode = client, stager, mode

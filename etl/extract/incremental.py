@@ -27,7 +27,7 @@ def fetch_changed(fetcher: Fetcher, since: datetime) -> Changes:
 
     changes = walk_changed(
         fetcher.client, CONNECTIONS_PATH, since=since, page_size=fetcher.page_size,
-        in_flight=fetcher.concurrency, call=fetcher.call, on_items=on_items,
+        in_flight=fetcher.allowed_in_flight(), call=fetcher.call, on_items=on_items,
     )  # fmt: skip
     fetcher.retrieve_ids(ids)
     fetcher.stats.visible_connections = changes.count
@@ -49,7 +49,7 @@ def relist_sources(fetcher: Fetcher, slugs: list[str]) -> int:
         try:
             got = listing.walk(
                 fetcher.client, CONNECTIONS_PATH, params={"source__slug": slug}, page_size=fetcher.page_size,
-                in_flight=fetcher.concurrency, call=fetcher.call, on_page=on_page,
+                in_flight=fetcher.allowed_in_flight(), call=fetcher.call, on_page=on_page,
             )  # fmt: skip
         except AuthError:
             raise

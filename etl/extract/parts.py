@@ -31,6 +31,7 @@ class PartListings:
     _call: Callable[[Callable[[], Any]], tuple[Any, int]]
     _error: Callable[[int | None, str, ApiError], None]
     _error_dict: Callable[..., dict[str, Any]]
+    allowed_in_flight: Callable[[], int]  # pages in flight for each listing (a snapshot when it starts)
 
     def fetch_parts(self, parts: Iterable[directory.Part], users_since: datetime | None = None) -> None:
         """Each part's listing: a 403 or 404 skips it (recorded in the run), never fails the run.
@@ -83,7 +84,7 @@ class PartListings:
         try:
             got = listing.walk(
                 self.client, part.path, params=params, page_size=self.page_size,
-                in_flight=self.concurrency, call=lambda f: self._call(f)[0], on_page=on_page,
+                in_flight=self.allowed_in_flight(), call=lambda f: self._call(f)[0], on_page=on_page,
             )  # fmt: skip
         except AuthError as exc:
             if not exc.is_permission_denied:

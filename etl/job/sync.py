@@ -22,12 +22,13 @@ from authentik_etl.core.logs import stage_done
 from authentik_etl.core.results import SyncResult
 from authentik_etl.core.settings import SyncSettings
 from authentik_etl.extract import directory
-from authentik_etl.extract.adaptive import AimdLimit
+from authentik_etl.extract.adaptive import AimdLimit, Limit
 from authentik_etl.extract.client import AuthentikClient
 from authentik_etl.extract.fetching import Fetcher
 from authentik_etl.extract.pacing import Pacer
 from authentik_etl.extract.probe import probe
 from authentik_etl.extract.retry import RetryPolicy
+from authentik_etl.extract.seeking import ThroughputSeeker
 from authentik_etl.job import applying, plan, runs
 from authentik_etl.load import db, incremental, staging
 from authentik_etl.load.runlock import RunLock
@@ -46,7 +47,7 @@ def sync(
     started, clock = db.now(), time.monotonic()
     run_id = runs.new_run_id(started)
     policy = replace(policy or RetryPolicy(), max_attempts=settings.max_attempts)
-    limit = AimdLimit(settings.concurrency) if settings.adaptive else None
+    limit = _limit(settings)
     fetch = _Fetch(_client(settings, limit), limit, None, cancel, on_progress, policy)
     try:
         with logs.context(run_id=run_id):
@@ -110,7 +111,13 @@ def fewer_gc_passes(young: int = 10_000) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _client(settings: SyncSettings, limit: AimdLimit | None) -> AuthentikClient:
+def _limit(settings: SyncSettings) -> Limit | None:
+    if settings.adaptive:
+        return AimdLimit(settings.concurrency)
+    return ThroughputSeeker(settings.concurrency) if settings.auto_concurrency else None
+
+
+def _client(settings: SyncSettings, limit: Limit | None) -> AuthentikClient:
     if settings.max_rps:
         log.info("at most %g requests per second (--max-rps)", settings.max_rps)
     return AuthentikClient(
@@ -130,7 +137,7 @@ class _Fetch:
     """How this run talks to authentik."""
 
     client: AuthentikClient
-    limit: AimdLimit | None
+    limit: Limit | None
     release: str | None
     cancel: threading.Event | None
     on_progress: Callable[[int, int], None] | None
@@ -202,8 +209,20 @@ def _fetch_directory(settings: SyncSettings, fetcher: Fetcher, users_since: date
                f"connections, {details} per-type source details")  # fmt: skip
 
 
-def _settled(limit: AimdLimit) -> int:
+def _settled(limit: Limit) -> int:
     fastest = f"{limit.baseline * 1000:.0f} ms" if limit.baseline is not None else "none"
+    if isinstance(limit, ThroughputSeeker):
+        rates = ", ".join(f"{level}: {rate:.1f}" for level, rate in sorted(limit.rates.items())) or "none"
+        # A short run (the demo) ends before a level was measured: nothing worth a line then.
+        log.log(
+            logging.INFO if limit.rates else logging.DEBUG,
+            "concurrency auto held %d request(s) in flight (tried 1 to %d; answers/s by level %s; moved %d)",
+            limit.held,
+            limit.maximum,
+            rates,
+            limit.moves,
+        )
+        return limit.held
     log.info(
         "adaptive concurrency ended at %d request(s) in flight (peak %d, at most %d; fastest answer %s)",
         limit.current,

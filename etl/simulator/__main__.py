@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     p.add_argument("--workers", type=int, default=None, help="requests worked on at once; the others queue")
+    p.add_argument("--cores", type=int, default=None,
+                   help="answers per second peak at this many requests at once and fall past it")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
     p.add_argument("--fault-rate", type=float, default=0.0, help="fraction of faulty requests")
@@ -63,6 +65,7 @@ def make_simulator(args: argparse.Namespace) -> Simulator:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        cores=args.cores,
     )
     for item in args.scoped_token:
         name, sep, scope = item.partition("=")

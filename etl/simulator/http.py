@@ -69,6 +69,9 @@ class Host(Protocol):
     latency: float
     workers: int | None
     busy_workers: asyncio.Semaphore | None
+    cores: int | None
+    contention: float
+    serving: int
     clock: Clock
     conns: set[Connection]
 
@@ -149,12 +152,24 @@ class Connection(asyncio.Protocol):
     async def _work(self, delay: float) -> None:
         server = self.server
         if server.workers is None:
-            await asyncio.sleep(delay)
+            await self._serve(delay)
             return
         if server.busy_workers is None:  # created on the server's own event loop
             server.busy_workers = asyncio.Semaphore(server.workers)
         async with server.busy_workers:
+            await self._serve(delay)
+
+    async def _serve(self, delay: float) -> None:
+        """`delay` of work; on a server with `cores`, stretched by the requests served beside it."""
+        server = self.server
+        server.serving += 1
+        try:
+            if server.cores is not None:
+                n, cores = server.serving, server.cores
+                delay *= max(1.0, n / cores) * (1 + server.contention * max(0, n - cores))
             await asyncio.sleep(delay)
+        finally:
+            server.serving -= 1
 
     def _head(self, reply: Reply, close: bool) -> bytes:
         return render_head(

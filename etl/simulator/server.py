@@ -28,6 +28,8 @@ class Simulator:
         host: str = "127.0.0.1",
         port: int = 0,
         workers: int | None = None,
+        cores: int | None = None,
+        contention: float = 0.2,
     ) -> None:
         self.dataset = dataset
         self.app = App(dataset, token, faults)
@@ -36,6 +38,10 @@ class Simulator:
         # latency) at once; the others wait their turn, so latency grows past that concurrency.
         self.workers = workers
         self.busy_workers: asyncio.Semaphore | None = None
+        # Like a real server on a few cores: past `cores` requests at once each is served more
+        # slowly (shared cores) and, by `contention` per extra request (its workers and database
+        # competing), answers per second fall: the peak is at `cores` in flight.
+        self.cores, self.contention, self.serving = cores, contention, 0
         self.host, self._port = host, port
         self.clock = Clock()
         self.conns: set[Connection] = set()

@@ -13,8 +13,12 @@ from authentik_etl.core import configfile
 from authentik_etl.core.errors import ConfigError
 from authentik_etl.core.options import OPTIONS, Option, for_command
 
+AUTO_OR_INT = '"auto" or an integer,'
+BAD_LEVEL = "key 'concurrency' in the config file {f} must be " + AUTO_OR_INT + " not "
 # A value of each kind that is never the default, as TOML text and as the value read back.
-SAMPLE = {"int": ("7", 7), "float": ("2.5", 2.5), "bool": ("true", True), "str": ('"x1"', "x1")}
+SAMPLE = {
+    "int": ("7", 7), "float": ("2.5", 2.5), "bool": ("true", True), "str": ('"x1"', "x1"), "level": ("7", 7),
+}  # fmt: skip
 
 
 def sample(option: Option) -> tuple[str, object]:
@@ -89,8 +93,10 @@ def test_the_config_flag_beats_the_config_variable(tmp_path, monkeypatch) -> Non
     [
         ("concurency = 4\n", "unknown key 'concurency' in the config file {f} (did you mean 'concurrency'?)"),
         ("colour = 4\n", "unknown key 'colour' in the config file {f}"),
-        ('concurrency = "four"\n', "key 'concurrency' in the config file {f} must be an integer, not 'four'"),
-        ("concurrency = true\n", "key 'concurrency' in the config file {f} must be an integer, not True"),
+        ('concurrency = "four"\n', BAD_LEVEL + "'four'"),
+        ("concurrency = true\n", BAD_LEVEL + "True"),
+        ("timeout = true\n", "key 'timeout' in the config file {f} must be a number, not True"),
+        ('page_size = "10"\n', "key 'page_size' in the config file {f} must be an integer, not '10'"),
         ("strict = 1\n", "key 'strict' in the config file {f} must be true or false, not 1"),
         ('mode = "fast"\n', "key 'mode' in the config file {f} is 'fast': use retrieve or list"),
         ('token = "ak-123"\n', "the config file {f} holds an API token (key 'token')"),
@@ -108,6 +114,43 @@ def test_a_bad_config_file_is_one_line_naming_the_key_and_the_file(text, needle,
     assert "ak-123" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("flag", "auto"), ("flag", "5"), ("env", "AUTO"), ("env", "6"), ("file", '"auto"'), ("file", "3")],
+)
+def test_concurrency_is_auto_or_a_number_from_anywhere(where, value, tmp_path, monkeypatch) -> None:
+    from authentik_etl.core.settings import sync_settings
+
+    config = tmp_path / "etl.toml"
+    config.write_text(f"concurrency = {value}\n" if where == "file" else "")
+    env = {"AUTHENTIK_ETL_CONFIG": str(config), "AUTHENTIK_TOKEN": "t0k"}
+    if where == "env":
+        env["AUTHENTIK_ETL_CONCURRENCY"] = value
+    flags = ("--concurrency", value) if where == "flag" else ()
+    args = resolved(monkeypatch, "sync", "--url", "http://127.0.0.1:9", *flags, env=env)
+    settings = sync_settings(vars(args), args.origins, env)
+    auto = value.strip('"').lower() == "auto"
+    assert (settings.auto_concurrency, settings.concurrency) == ((True, 8) if auto else (False, int(value)))
+
+
+def test_concurrency_is_auto_by_default(monkeypatch) -> None:
+    from authentik_etl.core.settings import sync_settings
+
+    env = {"AUTHENTIK_TOKEN": "t0k"}
+    args = resolved(monkeypatch, "sync", "--url", "http://127.0.0.1:9", env=env)
+    assert args.concurrency == "auto" and args.origins["concurrency"] == "default"
+    assert sync_settings(vars(args), args.origins, env).auto_concurrency
+
+
+def test_a_concurrency_that_is_neither_is_one_line_exit_2(tmp_path) -> None:
+    result = cli("sync", "--url", "http://127.0.0.1:9", "--db", str(tmp_path / "x.duckdb"),
+                 "--concurrency", "lots")  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "authentik-etl sync: error: argument --concurrency: 'lots' is not auto or a number"
+    )
+
+
 def test_a_missing_config_file_says_so(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read the config file .*No such file"):
         configfile.load(str(tmp_path / "nope.toml"))
@@ -116,7 +159,8 @@ def test_a_missing_config_file_says_so(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("variable", "text", "needle"),
     [
-        ("AUTHENTIK_ETL_CONCURRENCY", "many", "AUTHENTIK_ETL_CONCURRENCY='many' is not an integer"),
+        ("AUTHENTIK_ETL_CONCURRENCY", "many", "AUTHENTIK_ETL_CONCURRENCY='many' is not " + AUTO_OR_INT[:-1]),
+        ("AUTHENTIK_ETL_PAGE_SIZE", "many", "AUTHENTIK_ETL_PAGE_SIZE='many' is not an integer"),
         ("AUTHENTIK_ETL_STRICT", "maybe", "AUTHENTIK_ETL_STRICT='maybe' is not 1 or 0"),
         ("AUTHENTIK_ETL_MODE", "fast", "AUTHENTIK_ETL_MODE='fast' is not known: use retrieve or list"),
     ],
@@ -168,5 +212,8 @@ def test_option_keys_are_unique_and_every_default_has_the_option_type() -> None:
     assert len(keys) == len(set(keys))
     types = {"int": int, "float": float, "bool": bool, "str": str, "choice": str}
     for option in OPTIONS:
+        if option.kind == "level":  # "auto" or an integer
+            assert option.default == "auto" or type(option.default) is int, option.key
+            continue
         assert option.default is None or type(option.default) is types[option.kind], option.key
         assert option.kind != "choice" or option.default in (None, *option.choices), option.key
