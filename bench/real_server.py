@@ -74,10 +74,11 @@ def list_rate(client: AuthentikClient, in_flight: int) -> float:
     return rows / (time.monotonic() - start)
 
 
-def sync_rate(url: str, token_file: str, mode: str, extra: list[str]) -> tuple[float, float, int]:
+def sync_rate(url: str, token_file: str, mode: str, extra: list[str]) -> tuple[float, float, int, int]:
     """A sync into a fresh database (default settings, or `extra` flags): connections per second
     while it fetched them (its `fetch` stage: listing, retrieving, sources), connections per second
-    of the whole run (users, groups, per-type detail, findings and apply included), failed ones."""
+    of the whole run (users, groups, per-type detail, findings and apply included), failed ones, and
+    the requests in flight it ended at (where `--concurrency auto` settled)."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "real.duckdb"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHENTIK")}
@@ -90,10 +91,10 @@ def sync_rate(url: str, token_file: str, mode: str, extra: list[str]) -> tuple[f
         stages = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
         fetch_s = next(e["seconds"] for e in stages if e.get("stage") == "fetch")
         with duckdb.connect(str(db), read_only=True) as con:
-            fetched, failed, seconds = con.execute(
-                "SELECT fetched, failed, epoch(finished_at) - epoch(started_at) FROM sync_runs"
+            fetched, failed, seconds, held = con.execute(
+                "SELECT fetched, failed, epoch(finished_at) - epoch(started_at), concurrency FROM sync_runs"
             ).fetchone()
-    return fetched / fetch_s, fetched / seconds, failed
+    return fetched / fetch_s, fetched / seconds, failed, held
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,15 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     # A per-id sync must also list every connection to discover the ids: its ceiling counts that too.
     ceiling = {"retrieve": 1 / (1 / best["retrieve"] + 1 / best["list"]), "list": best["list"]}
     print("\n| sync | connections/s while fetching | of the best saturated rate | of the mode's ceiling "
-          "| connections/s, whole run | failed |\n|---|---|---|---|---|---|")  # fmt: skip
+          "| connections/s, whole run | failed | in flight at the end |\n" + "|---" * 7 + "|")  # fmt: skip
     for settings in ["", *args.settings]:
         for mode in ("retrieve", "list"):
             runs = [sync_rate(args.url, args.token_file, mode, settings.split()) for _ in range(args.repeat)]
             rate, whole = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
             failed = sum(r[2] for r in runs)
+            held = ", ".join(str(r[3]) for r in runs)
             name = f"`--mode {mode} {settings}`" if settings else f"`--mode {mode}` (defaults)"
             ratios = f"{rate / best[mode]:.2f}x | {rate / ceiling[mode]:.2f}x"
-            print(f"| {name} | {rate:.1f} | {ratios} | {whole:.1f} | {failed} |", flush=True)
+            print(f"| {name} | {rate:.1f} | {ratios} | {whole:.1f} | {failed} | {held} |", flush=True)
     return 0
 
 

@@ -55,8 +55,10 @@ def test_real_server_probe_prints_both_tables(simulator, tmp_path) -> None:
             [row] = [line for line in lines if line.startswith(f"| `--mode {mode}{settings}")]
             cells = [c.strip() for c in row.split("|")[1:-1]]
             # while fetching, of the best saturated rate, of the ceiling, the whole run (slower: users,
-            # findings), failed
+            # findings), failed, in flight at the end
             assert float(cells[1]) >= float(cells[4]) > 0 and cells[2].endswith("x") and cells[5] == "0"
+            held = [int(n) for n in cells[6].split(", ")]  # where each run ended: auto 1-8, or the fixed 2
+            assert (held == [2]) if "--concurrency 2" in settings else (1 <= held[0] <= 8)
             assert float(cells[3].removesuffix("x")) >= float(cells[2].removesuffix("x"))
     assert TOKEN not in out
 
