@@ -33,6 +33,8 @@ class Limit(Protocol):
 
     def started(self) -> None: ...
 
+    def reset(self) -> None: ...  # other requests from now on (another listing)
+
     def record(self, seconds: float, *, overloaded: bool = False) -> None: ...
 
 
@@ -58,6 +60,9 @@ class AimdLimit:
 
     def started(self) -> None:
         """A request starts (the AIMD needs only the answers)."""
+
+    def reset(self) -> None:
+        """Other requests from now on: the AIMD keeps its limit and its fastest answer."""
 
     def record(self, seconds: float, *, overloaded: bool = False) -> None:
         """One answer (or failure) that took `seconds`; `overloaded` for 429, 503 and resets."""

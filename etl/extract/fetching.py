@@ -61,6 +61,12 @@ class Fetcher(PartListings):
     def allowed_in_flight(self) -> int:
         return self.concurrency if self.limit is None else min(self.concurrency, self.limit.current)
 
+    def new_phase(self) -> None:
+        """Other requests from now on (a listing of users after the connections): answers per second
+        measured so far say nothing of them."""
+        if self.limit is not None:
+            self.limit.reset()
+
     # -- the retry policy, with an interruptible sleep -------------------------------------
     def _call(self, fn: Callable[[], Any]) -> tuple[Any, int]:
         if self.cancel.is_set():
@@ -165,6 +171,7 @@ class Fetcher(PartListings):
             self._run_pool(lambda runner: runner.retrieve(candidates))
 
     def _run_pool(self, setup: Callable[[Dispatcher], None]) -> None:
+        self.new_phase()
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="fetch")
         try:
             runner = Dispatcher(

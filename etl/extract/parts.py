@@ -32,11 +32,13 @@ class PartListings:
     _error: Callable[[int | None, str, ApiError], None]
     _error_dict: Callable[..., dict[str, Any]]
     allowed_in_flight: Callable[[], int]  # pages in flight for each listing (a snapshot when it starts)
+    new_phase: Callable[[], None]
 
     def fetch_parts(self, parts: Iterable[directory.Part], users_since: datetime | None = None) -> None:
         """Each part's listing: a 403 or 404 skips it (recorded in the run), never fails the run.
         With `users_since` (an incremental run), only the users updated after it are asked for."""
         for part in parts:
+            self.new_phase()
             keys: set[Any] = set()
             since = users_since if part.kind == "users" else None
             older: list[bool] = []  # a user updated at or before `since`: the filter was ignored

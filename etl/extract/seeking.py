@@ -10,13 +10,16 @@ for a steady figure) at its home level, then at the next level up and down; it m
 rate is higher (up only when clearly higher, down when not lower: fewer in flight for the same rate is
 kinder to the server), keeps climbing in that direction, and after a few epochs at home tries the
 neighbours again, since the server's load changes through the night. An epoch in which the fetch did
-not keep the level busy (waiting for a page, the last few ids) measures the fetch, not the server,
-and is not compared. A 429, a 503 or a failed connection moves home down a rung at once.
+not keep the level busy (waiting for a page, the last few ids), or kept more in flight (a listing of
+users walks its pages at the level in force when it started), measured something else than the
+level, and is not compared. Two 429s, 503s or failed connections in one epoch move home down a rung
+at once (one alone is a worker recycling, as gunicorn's do every ~1,000 requests).
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 
 from authentik_etl.core.settings import AUTO_CONCURRENCY_MAXIMUM
 
+log = logging.getLogger(__name__)
 LADDER = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 START = 4  # the level it starts from: good on both real servers measured, never far from their best
 
@@ -39,7 +43,8 @@ class SeekPolicy:
     tie: float = 0.02  # ... a level down at most this much less
     hold_epochs: int = 4  # epochs at home before the neighbours are tried again ...
     hold_growth: int = 8  # ... twice as many after each round that moved nothing, up to this many times
-    busy: float = 0.8  # an epoch counts only where requests in flight averaged this share of the level
+    busy: float = 0.8  # an epoch counts only where requests in flight averaged this share of the level,
+    over: float = 0.1  # and at most this share above it (a listing that keeps the pages it started with)
 
 
 class ThroughputSeeker:
@@ -60,6 +65,7 @@ class ThroughputSeeker:
         self._lock = threading.Lock()
         self.home = _rung_of(self.rungs, start)
         self.rates: dict[int, float] = {}  # answers per second last measured at each level
+        self.phases: list[dict[int, float]] = []  # the rates of each earlier phase (see reset)
         self.moves = 0
         self.peak = self.rungs[self.home]
         self.baseline: float | None = None  # the fastest answer seen (for the log line)
@@ -78,6 +84,17 @@ class ThroughputSeeker:
     def held(self) -> int:
         """The level it holds between tries (where it settled, at the end of a run)."""
         return self.rungs[self.home]
+
+    def reset(self) -> None:
+        """Other requests from now on (users after connections cost the server differently): forget
+        the rates measured, keep the home level, and try its neighbours again after one epoch."""
+        with self._lock:
+            if self.rates:
+                self.phases.append(dict(self.rates))
+            self.rates.clear()
+            self._probe, self._tried, self._moved = None, set(), False
+            self._held = self._hold = 0
+            self._begin_epoch(self._clock(), self.current)
 
     def started(self) -> None:
         with self._lock:
@@ -126,11 +143,14 @@ class ThroughputSeeker:
 
     def _conclude(self, now: float) -> None:
         level, in_flight = self.current, self._area / (now - self._first)
-        if in_flight >= self.policy.busy * level and self._waited > 0:
+        p = self.policy
+        if p.busy * level <= in_flight <= (1 + p.over) * level and self._waited > 0:
             # Little's law: answers per second = requests in flight / seconds per answer. Steadier
             # than counting answers over a short epoch (answers come in bunches of `level`).
             self.rates[level] = in_flight * self._answers / self._waited
             self._decide()
+            log.debug("concurrency auto: %d in flight answered %.1f/s; next %d (home %d)", level,
+                      self.rates[level], self.current, self.held)  # fmt: skip
         self._begin_epoch(now, level)
 
     # -- moves --------------------------------------------------------------------------------------

@@ -212,10 +212,11 @@ def _fetch_directory(settings: SyncSettings, fetcher: Fetcher, users_since: date
 def _settled(limit: Limit) -> int:
     fastest = f"{limit.baseline * 1000:.0f} ms" if limit.baseline is not None else "none"
     if isinstance(limit, ThroughputSeeker):
-        rates = ", ".join(f"{level}: {rate:.1f}" for level, rate in sorted(limit.rates.items())) or "none"
+        first = next((rates for rates in [*limit.phases, limit.rates] if rates), {})  # the connections'
+        rates = ", ".join(f"{level}: {rate:.1f}" for level, rate in sorted(first.items())) or "none"
         # A short run (the demo) ends before a level was measured: nothing worth a line then.
         log.log(
-            logging.INFO if limit.rates else logging.DEBUG,
+            logging.INFO if first else logging.DEBUG,
             "concurrency auto held %d request(s) in flight (tried 1 to %d; answers/s by level %s; moved %d)",
             limit.held,
             limit.maximum,

@@ -81,6 +81,27 @@ def test_an_epoch_that_did_not_keep_the_level_busy_is_not_compared() -> None:
     assert seeker.rates == {} and seeker.current == 4 and seeker.moves == 0
 
 
+def test_an_epoch_with_more_in_flight_than_the_level_is_not_compared() -> None:
+    clock = Clock()
+    seeker = ThroughputSeeker(8, clock=clock)
+    for _ in range(6):  # a listing walking 6 pages at a time, whatever the level says
+        seeker.started()
+    for _ in range(300):
+        clock.now += 0.01
+        seeker.record(0.06)
+        seeker.started()
+    assert seeker.rates == {} and seeker.current == 4 and seeker.moves == 0
+
+
+def test_other_requests_start_afresh_at_the_level_held() -> None:
+    seeker, _, _ = serve(server_curve(cores=2, contention=0.3), 1500)
+    assert seeker.held == 2 and seeker.rates
+    before = dict(seeker.rates)
+    seeker.reset()  # e.g. the users' listing after the connections
+    assert seeker.rates == {} and seeker.current == 2 and seeker.held == 2
+    assert seeker.phases == [before]  # kept for the log line
+
+
 def test_one_failed_connection_is_not_overload_two_in_an_epoch_are() -> None:
     clock = Clock()
     seeker = ThroughputSeeker(8, clock=clock)
