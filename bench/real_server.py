@@ -10,9 +10,12 @@
 2. `authentik-etl sync` with its defaults (only --url, token and a fresh --db), per-id and list mode
    (and with each --settings), connections per second while it fetched them and for the whole run, and
    its failed connections; then the ratio to the best saturated rate, and to the mode's ceiling: for
-   per-id, retrieves plus the listing it needs to discover the ids (1 / (1/retrieves + 1/listed rows)).
+   per-id, retrieves plus the listing it needs to discover the ids (1 / (1/retrieves + 1/listed rows)),
+   and the requests in flight each sync ended at.
 
-Talks to the given server only (use a loopback one: ../shared/realak/). Prints a Markdown table.
+Both run in rounds (every level and every sync once per round; medians of --repeat rounds), so the
+server's drift through the half hour weighs on every figure alike. Talks to the given server only (use
+a loopback one: ../shared/realak/). Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -97,40 +100,61 @@ def sync_rate(url: str, token_file: str, mode: str, extra: list[str]) -> tuple[f
     return fetched / fetch_s, fetched / seconds, failed, held
 
 
+Probes = dict[int, list[tuple[float, float]]]  # level -> (retrieves/s, listed rows/s) per round
+Syncs = dict[tuple[str, str], list[tuple[float, float, int, int]]]  # (flags, mode) -> sync_rate per round
+
+
+def print_tables(probes: Probes, syncs: Syncs) -> None:
+    print("| requests in flight | retrieves/s | listed rows/s |\n|---|---|---|")
+    best = {"retrieve": 0.0, "list": 0.0}
+    for level, got in probes.items():
+        r, rows = statistics.median(g[0] for g in got), statistics.median(g[1] for g in got)
+        best["retrieve"], best["list"] = max(best["retrieve"], r), max(best["list"], rows)
+        print(f"| {level} | {r:.1f} | {rows:.0f} |")
+    # A per-id sync must also list every connection to discover the ids: its ceiling counts that too.
+    ceiling = {"retrieve": 1 / (1 / best["retrieve"] + 1 / best["list"]), "list": best["list"]}
+    print("\n| sync | connections/s while fetching | of the best saturated rate | of the mode's ceiling "
+          "| connections/s, whole run | failed | in flight at the end |\n" + "|---" * 7 + "|")  # fmt: skip
+    for (settings, mode), runs in syncs.items():
+        rate, whole = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        failed = sum(r[2] for r in runs)
+        held = ", ".join(str(r[3]) for r in runs)
+        name = f"`--mode {mode} {settings}`" if settings else f"`--mode {mode}` (defaults)"
+        ratios = f"{rate / best[mode]:.2f}x | {rate / ceiling[mode]:.2f}x"
+        print(f"| {name} | {rate:.1f} | {ratios} | {whole:.1f} | {failed} | {held} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", required=True)
     p.add_argument("--token-file", required=True)
     p.add_argument("--levels", type=ints, default=[1, 2, 4, 8, 16])
     p.add_argument("--retrieves", type=int, default=400, help="retrieves per level (400)")
-    p.add_argument("--repeat", type=int, default=2, help="runs per figure, the median is shown (2)")
-    p.add_argument("--settings", action="append", default=[],
-                   help="also time the sync with these flags, e.g. --settings='--concurrency 8' (repeatable)")
+    p.add_argument("--repeat", type=int, default=2, help="rounds (every figure once each), medians shown (2)")
+    p.add_argument(
+        "--settings",
+        action="append",
+        default=[],
+        help="also time the sync with these flags, e.g. --settings='--concurrency 8' (repeatable)",
+    )
     args = p.parse_args(argv)
     token = Path(args.token_file).read_text().strip()
     client = AuthentikClient(args.url, token, pool_size=max(args.levels))
     ids = connection_ids(client, args.retrieves)
-    print("| requests in flight | retrieves/s | listed rows/s |\n|---|---|---|")
-    best = {"retrieve": 0.0, "list": 0.0}
-    for level in args.levels:
-        r = statistics.median(retrieve_rate(client, ids, level) for _ in range(args.repeat))
-        rows = statistics.median(list_rate(client, level) for _ in range(args.repeat))
-        best["retrieve"], best["list"] = max(best["retrieve"], r), max(best["list"], rows)
-        print(f"| {level} | {r:.1f} | {rows:.0f} |", flush=True)
+    # Rounds: every level and every sync once per round, so the server's drift over the half hour (a
+    # shared machine's figures move 10-15% between minutes) weighs on each figure alike.
+    probes: Probes = {level: [] for level in args.levels}
+    syncs: Syncs = {}
+    for round_ in range(1, args.repeat + 1):
+        for level in args.levels:
+            probes[level].append((retrieve_rate(client, ids, level), list_rate(client, level)))
+        for settings in ["", *args.settings]:
+            for mode in ("retrieve", "list"):
+                got = sync_rate(args.url, args.token_file, mode, settings.split())
+                syncs.setdefault((settings, mode), []).append(got)
+        print(f"round {round_} of {args.repeat} done", file=sys.stderr, flush=True)
     client.close()
-    # A per-id sync must also list every connection to discover the ids: its ceiling counts that too.
-    ceiling = {"retrieve": 1 / (1 / best["retrieve"] + 1 / best["list"]), "list": best["list"]}
-    print("\n| sync | connections/s while fetching | of the best saturated rate | of the mode's ceiling "
-          "| connections/s, whole run | failed | in flight at the end |\n" + "|---" * 7 + "|")  # fmt: skip
-    for settings in ["", *args.settings]:
-        for mode in ("retrieve", "list"):
-            runs = [sync_rate(args.url, args.token_file, mode, settings.split()) for _ in range(args.repeat)]
-            rate, whole = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
-            failed = sum(r[2] for r in runs)
-            held = ", ".join(str(r[3]) for r in runs)
-            name = f"`--mode {mode} {settings}`" if settings else f"`--mode {mode}` (defaults)"
-            ratios = f"{rate / best[mode]:.2f}x | {rate / ceiling[mode]:.2f}x"
-            print(f"| {name} | {rate:.1f} | {ratios} | {whole:.1f} | {failed} | {held} |", flush=True)
+    print_tables(probes, syncs)
     return 0
 
 

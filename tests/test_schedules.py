@@ -162,13 +162,13 @@ def test_the_samples_commented_options_are_real_and_show_the_defaults(tmp_path: 
     assert set(values) == set(SAMPLE_VALUES) | set(commented_keys(text))
 
 
-CONCURRENCY = '# concurrency = "auto"\n'
+CONCURRENCY = "# concurrency = 4\n"
 
 
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
-        (CONCURRENCY, "# concurrency = 8\n", "the default of concurrency is 'auto', not 8"),
+        (CONCURRENCY, "# concurrency = 8\n", "the default of concurrency is 4, not 8"),
         ('# mode = "retrieve"\n', '# mode = "fast"\n', "use retrieve or list"),
         (CONCURRENCY, '# concurrency = "4"\n', 'must be "auto" or an integer'),
         (CONCURRENCY, "# concurency = 4\n", "unknown key 'concurency'"),

@@ -133,13 +133,14 @@ def test_concurrency_is_auto_or_a_number_from_anywhere(where, value, tmp_path, m
     assert (settings.auto_concurrency, settings.concurrency) == ((True, 8) if auto else (False, int(value)))
 
 
-def test_concurrency_is_auto_by_default(monkeypatch) -> None:
+def test_concurrency_is_a_fixed_4_by_default(monkeypatch) -> None:
     from authentik_etl.core.settings import sync_settings
 
     env = {"AUTHENTIK_TOKEN": "t0k"}
     args = resolved(monkeypatch, "sync", "--url", "http://127.0.0.1:9", env=env)
-    assert args.concurrency == "auto" and args.origins["concurrency"] == "default"
-    assert sync_settings(vars(args), args.origins, env).auto_concurrency
+    assert args.concurrency == 4 and args.origins["concurrency"] == "default"
+    settings = sync_settings(vars(args), args.origins, env)
+    assert (settings.concurrency, settings.auto_concurrency) == (4, False)
 
 
 def test_a_concurrency_that_is_neither_is_one_line_exit_2(tmp_path) -> None:
