@@ -12,6 +12,7 @@ from typing import Any
 
 from authentik_etl.core import config
 from authentik_etl.core.errors import ConfigError
+from authentik_etl.core.options import AUTO
 
 DEFAULT_MAX_DELETE = "10%"
 PERCENT_FLOOR_ROWS = 10
@@ -65,7 +66,7 @@ class SyncSettings:
     mode: str = "retrieve"
     ids: list[int] | None = None
     concurrency: int = 4  # requests in flight; with auto_concurrency, the most it may try
-    auto_concurrency: bool = False  # --concurrency auto (the command's default): seek the fastest level
+    auto_concurrency: bool = False  # --concurrency auto: seek the fastest level, up to `concurrency`
     timeout: float = 30.0
     connect_timeout: float = 10.0
     max_attempts: int = 5
@@ -156,7 +157,7 @@ _SAME_NAME = ("mode", "timeout", "max_attempts", "page_size", "max_rps", "allow_
 def parse_concurrency(value: int | str) -> dict[str, Any]:
     """`--concurrency`: "auto" (seek the fastest level, up to AUTO_CONCURRENCY_MAXIMUM) or a number
     (checked in range by SyncSettings)."""
-    if value == "auto":
+    if value == AUTO:
         return {"concurrency": AUTO_CONCURRENCY_MAXIMUM, "auto_concurrency": True}
     return {"concurrency": int(value), "auto_concurrency": False}
 

@@ -1,4 +1,4 @@
-"""`--concurrency auto` (the default): hold the number of requests in flight that gets the most answers
+"""`--concurrency auto`: hold the number of requests in flight that gets the most answers
 per second, found and re-checked while the sync runs.
 
 A server's answers per second rise with the requests in flight until its cores are busy, then stay
@@ -78,7 +78,12 @@ class ThroughputSeeker:
 
     @property
     def current(self) -> int:
-        return self.rungs[self.home if self._probe is None else self._probe]
+        return self.rungs[self._active]
+
+    @property
+    def _active(self) -> int:
+        """The rung in use: the one being tried, or home."""
+        return self.home if self._probe is None else self._probe
 
     @property
     def held(self) -> int:
@@ -190,7 +195,7 @@ class ThroughputSeeker:
 
     def _back_off(self, now: float) -> None:
         level = self.current
-        self._move(max(0, (self.home if self._probe is None else self._probe) - 1))
+        self._move(max(0, self._active - 1))
         self._probe, self._held = None, 0
         self._begin_epoch(now, level)
 

@@ -210,7 +210,6 @@ def _fetch_directory(settings: SyncSettings, fetcher: Fetcher, users_since: date
 
 
 def _settled(limit: Limit) -> int:
-    fastest = f"{limit.baseline * 1000:.0f} ms" if limit.baseline is not None else "none"
     if isinstance(limit, ThroughputSeeker):
         first = next((rates for rates in [*limit.phases, limit.rates] if rates), {})  # the connections'
         rates = ", ".join(f"{level}: {rate:.1f}" for level, rate in sorted(first.items())) or "none"
@@ -224,6 +223,7 @@ def _settled(limit: Limit) -> int:
             limit.moves,
         )
         return limit.held
+    fastest = f"{limit.baseline * 1000:.0f} ms" if limit.baseline is not None else "none"
     log.info(
         "adaptive concurrency ended at %d request(s) in flight (peak %d, at most %d; fastest answer %s)",
         limit.current,

@@ -20,11 +20,7 @@ def table(rates: dict[int, float]):
 
 def epochs_at(levels: list[int]) -> list[int]:
     """The levels in the order they were held (runs of equal levels collapsed)."""
-    runs: list[int] = []
-    for level in levels:
-        if not runs or runs[-1] != level:
-            runs.append(level)
-    return runs
+    return [run[0] for run in _runs(levels)]
 
 
 def test_climbs_while_the_level_above_answers_clearly_more() -> None:
